@@ -1,0 +1,141 @@
+"""Run records: what ran, on what, with which code, and what it measured.
+
+Every number in ``results/`` comes from one of these JSON files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common.files import write_json_atomic
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = REPO_ROOT / "saved_models"
+RESULTS_DIR = REPO_ROOT / "results"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
+def stamp() -> str:
+    """Sortable, filename-safe timestamp, unique per second."""
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def command_line() -> str:
+    """The command as the user typed it (``python -m package.module args``)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    head = f"python -m {spec.name}" if spec and spec.name else f"python {sys.argv[0]}"
+    return " ".join([head, *map(shlex.quote, sys.argv[1:])])
+
+
+def git_commit() -> str:
+    """HEAD's hash, with ``+dirty`` if tracked files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+    try:
+        commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment() -> dict:
+    """Hardware and library versions of this process."""
+    import keras
+    import numpy
+
+    versions = {"python": platform.python_version(), "keras": keras.__version__,
+                "backend": keras.backend.backend(), "numpy": numpy.__version__}
+    gpus: list[str] = []
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        versions["tensorflow"] = tf.__version__
+        gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+    elif keras.backend.backend() == "torch":
+        import torch
+
+        versions["torch"] = torch.__version__
+        gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    elif keras.backend.backend() == "jax":
+        import jax
+
+        versions["jax"] = jax.__version__
+        gpus = [str(d) for d in jax.devices() if d.platform == "gpu"]
+    return {
+        "hardware": {"cpu": _cpu_name(), "cores": os.cpu_count(), "gpus": gpus,
+                     "platform": platform.platform()},
+        "versions": versions,
+    }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def relative(path: Path) -> str:
+    """Path relative to the repository when inside it, for portable records."""
+    try:
+        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def write_record(results_dir: Path, experiment: str, name: str, record: dict) -> Path:
+    """Write ``results/<experiment>/<name>.json`` atomically; never overwrites another."""
+    folder = Path(results_dir) / experiment
+    folder.mkdir(parents=True, exist_ok=True)
+    target, n = folder / f"{name}.json", 1
+    while True:  # claim the name exclusively: concurrent runs never share a file
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            break
+        except FileExistsError:
+            n += 1
+            target = folder / f"{name}-{n}.json"
+    write_json_atomic(target, record)
+    return target
+
+
+def read_records(results_dir: Path) -> list[dict]:
+    """Every run record under ``results_dir``, oldest first; unreadable files skipped."""
+    records = []
+    for path in sorted(Path(results_dir).glob("*/*.json")):
+        if path.stat().st_size == 0:
+            continue  # a name claimed by a run that is still writing
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            print(f"warning: skipping unreadable record {path}", file=sys.stderr)
+            continue
+        if isinstance(record, dict) and record.get("kind") in ("train", "test"):
+            record["_path"] = path
+            records.append(record)
+    return sorted(records, key=lambda r: r.get("finished", ""))

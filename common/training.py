@@ -1,0 +1,259 @@
+"""The train entry point every experiment shares.
+
+An experiment's ``train.py`` holds its ``Settings`` and calls ``train_main``. A run:
+loads CIFAR-10, splits off a class-balanced validation set, trains with Adam and Keras
+progress bars, backs itself up every epoch (rerun the same command to resume), keeps
+the epoch with the best validation accuracy, saves ``saved_models/<name>.h5`` and
+writes a run record, the per-epoch CSV and a curves plot to ``results/<name>/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from common import plots
+from common.data import DATA_ENV, load_cifar10, one_hot, scale, train_val_split
+from common.errors import UserError, exit_on_user_error
+from common.files import write_json_atomic
+from common.model_io import save_h5
+from common.records import (
+    MODELS_DIR,
+    RESULTS_DIR,
+    command_line,
+    environment,
+    git_commit,
+    now_iso,
+    relative,
+    sha256_of,
+    stamp,
+    write_record,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One experiment's recipe; the defaults of its command-line options."""
+
+    idea: str  # what this step adds, for the results table
+    target: float  # test accuracy the slides report for this step
+    epochs: int
+    batch_size: int
+    learning_rate: float = 1e-3  # Adam's default, as in the slides
+    schedule: str = "cosine"  # "cosine": decay to 0 over the run; "constant": the slides'
+    val_fraction: float = 0.1  # the slides' validation_split
+
+
+class DivergedError(UserError):
+    """The loss became NaN or infinite."""
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop at the first NaN/inf batch loss by raising.
+
+    Unlike keras.callbacks.TerminateOnNaN this skips ``on_epoch_end``, so the per-epoch
+    backup and the best checkpoint keep the last good weights.
+    """
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise DivergedError(f"loss became {loss} at batch {batch + 1}; training stopped. "
+                                f"The last good epoch is kept: lower --lr and rerun to resume")
+
+
+class EpochStats(keras.callbacks.Callback):
+    """Add the epoch's wall time and learning rate to the logs, so the CSV keeps them."""
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:
+            logs["seconds"] = round(time.perf_counter() - self._start, 2)
+            lr = self.model.optimizer.learning_rate
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def parse_args(name: str, settings: Settings, argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=f"python -m experiments.{name}.train",
+        description=f"Train {name} ({settings.idea}; the slides reach "
+                    f"{settings.target:.0%}) and save saved_models/{name}.h5.",
+        epilog="An interrupted run resumes from its last completed epoch when the same "
+               "command is run again; --fresh discards that and starts over.")
+    parser.add_argument("--epochs", type=_positive_int, default=settings.epochs)
+    parser.add_argument("--batch-size", type=_positive_int, default=settings.batch_size)
+    parser.add_argument("--lr", type=_positive_float, default=settings.learning_rate,
+                        help="Adam's initial learning rate (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--data", default=None,
+                        help=f"'keras', 'auto', a folder, archive or .npz "
+                             f"(default ${DATA_ENV}, else auto)")
+    parser.add_argument("--limit", type=_positive_int, default=None,
+                        help="train on only this many images (quick checks)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="discard an interrupted run's backup and start over")
+    parser.add_argument("--tensorboard", action="store_true",
+                        help="also write TensorBoard logs to results/<name>/tensorboard")
+    parser.add_argument("--model-dir", type=Path, default=MODELS_DIR, help=argparse.SUPPRESS)
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def train_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
+               argv: Sequence[str] | None = None) -> None:
+    """Command-line entry: parse options, train, report problems as one line."""
+    args = parse_args(name, settings, argv)
+    exit_on_user_error(lambda: train(name, build_model, settings, args))
+
+
+def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
+          args: argparse.Namespace) -> dict:
+    """Train and save one experiment; return its run record."""
+    wall_start = time.perf_counter()
+    state_dir = args.model_dir / "checkpoints" / name  # backups of a run in progress
+    if args.fresh:
+        shutil.rmtree(state_dir, ignore_errors=True)
+    options = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "data",
+                                             "limit")}
+    run = _start_or_resume(state_dir, options)
+
+    keras.utils.set_random_seed(args.seed)
+    data = load_cifar10(args.data)
+    train_idx, val_idx = train_val_split(data.y_train, settings.val_fraction)
+    if args.limit:
+        train_idx, val_idx = train_idx[:args.limit], val_idx[:max(args.limit // 9, 10)]
+    x_train, y_train = scale(data.x_train[train_idx]), one_hot(data.y_train[train_idx])
+    x_val, y_val = scale(data.x_train[val_idx]), one_hot(data.y_train[val_idx])
+    print(f"data: {data.source} - {len(x_train)} train / {len(x_val)} validation / "
+          f"{len(data.x_test)} test images")
+
+    model = build_model()
+    model.summary()
+    steps = math.ceil(len(x_train) / args.batch_size) * args.epochs
+    lr = (keras.optimizers.schedules.CosineDecay(args.lr, decay_steps=steps)
+          if settings.schedule == "cosine" else args.lr)
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss="categorical_crossentropy",
+                  metrics=["accuracy"])
+
+    history_csv = state_dir / "history.csv"
+    best = keras.callbacks.ModelCheckpoint(state_dir / "best.weights.h5",
+                                           monitor="val_accuracy", save_best_only=True,
+                                           save_weights_only=True)
+    previous = _read_history(history_csv)
+    if previous.get("val_accuracy"):  # a resumed run must beat its earlier best
+        best.best = max(previous["val_accuracy"])
+    callbacks = [StopOnNonFiniteLoss(), EpochStats(),
+                 keras.callbacks.BackupAndRestore(state_dir / "backup"),
+                 keras.callbacks.CSVLogger(history_csv, append=True), best]
+    if args.tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(args.results_dir / name / "tensorboard"))
+    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
+              validation_data=(x_val, y_val), callbacks=callbacks,
+              verbose=1 if sys.stdout.isatty() else 2)  # logs get a line per epoch
+
+    history = _read_history(history_csv)
+    best_epoch = int(np.argmax(history["val_accuracy"])) + 1
+    model.load_weights(state_dir / "best.weights.h5")
+    model_path = save_h5(model, args.model_dir / f"{name}.h5")
+
+    run_id = f"train-{run['started_stamp']}-seed{args.seed}"
+    out_dir = args.results_dir / name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(history_csv, out_dir / f"{run_id}.history.csv")
+    plots.training_curves(history, f"{name}: {settings.idea}", out_dir / f"{run_id}.curves.png")
+    record = {
+        "kind": "train",
+        "experiment": name,
+        "idea": settings.idea,
+        "target": settings.target,
+        "command": command_line(),
+        "commit": git_commit(),
+        "seed": args.seed,
+        "data": {"source": relative(Path(data.source)) if data.source != "keras" else "keras",
+                 "train": len(x_train), "validation": len(x_val), "test": len(data.x_test)},
+        "settings": {**asdict(settings), "epochs": args.epochs, "batch_size": args.batch_size,
+                     "learning_rate": args.lr, "optimizer": "Adam",
+                     "loss": "categorical_crossentropy", "kept": "best validation accuracy"},
+        "params": model.count_params(),
+        "epochs_run": len(history["loss"]),
+        "best_epoch": best_epoch,
+        "val_accuracy": history["val_accuracy"][best_epoch - 1],
+        "train_accuracy": history["accuracy"][best_epoch - 1],
+        "train_seconds": round(sum(history["seconds"]), 1),
+        "wall_seconds": round(time.perf_counter() - wall_start, 1),  # this invocation
+        "resumed": run["resumed"],
+        "started": run["started"],
+        "finished": now_iso(),
+        "model_file": relative(model_path),
+        "model_sha256": sha256_of(model_path),
+        "history_csv": f"{run_id}.history.csv",
+        "curves_png": f"{run_id}.curves.png",
+        **environment(),
+    }
+    record_path = write_record(args.results_dir, name, run_id, record)
+    shutil.rmtree(state_dir, ignore_errors=True)  # finished: nothing left to resume
+    print(f"\nbest validation accuracy {record['val_accuracy']:.4f} at epoch {best_epoch} "
+          f"of {record['epochs_run']}; training took {record['train_seconds']:.0f} s")
+    print(f"saved {relative(model_path)} and {relative(record_path)}")
+    print(f"next: python -m experiments.{name}.test")
+    return record
+
+
+def _start_or_resume(state_dir: Path, options: dict) -> dict:
+    """Create or reload the bookkeeping of a run that may be resumed later."""
+    state_file = state_dir / "run.json"
+    if state_file.is_file():
+        run = json.loads(state_file.read_text())
+        if run["options"] != options:
+            raise UserError(f"an interrupted run with other options ({run['options']}) is "
+                            f"backed up in {state_dir}; rerun with those options to resume "
+                            f"it, or add --fresh to discard it")
+        run["resumed"] += 1
+        print(f"resuming the interrupted run started {run['started']}")
+    else:
+        run = {"options": options, "started": now_iso(), "started_stamp": stamp(),
+               "resumed": 0}
+    write_json_atomic(state_file, run)
+    return run
+
+
+def _read_history(path: Path) -> dict[str, list[float]]:
+    """Per-epoch metrics written by CSVLogger, as columns."""
+    if not path.is_file():
+        return {}
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
