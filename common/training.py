@@ -53,6 +53,21 @@ class Settings:
     learning_rate: float = 1e-3  # Adam's default, as in the slides
     schedule: str = "cosine"  # "cosine": decay to 0 over the run; "constant": the slides'
     val_fraction: float = 0.1  # the slides' validation_split
+    # Random image transforms applied during training only (Keras preprocessing layers).
+    augmentation: Callable[[], list[keras.layers.Layer]] | None = None
+
+    def describe(self) -> dict:
+        """JSON-ready settings for the run record."""
+        out = asdict(self)
+        if self.augmentation is not None:
+            out["augmentation"] = [_layer_summary(layer) for layer in self.augmentation()]
+        return out
+
+
+def _layer_summary(layer: keras.layers.Layer) -> dict:
+    config = {k: v for k, v in layer.get_config().items()
+              if k not in ("name", "trainable", "dtype", "seed", "data_format")}
+    return {"layer": type(layer).__name__, **config}
 
 
 class DivergedError(UserError):
@@ -143,6 +158,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
           args: argparse.Namespace) -> dict:
     """Train and save one experiment; return its run record."""
     wall_start = time.perf_counter()
+    commit = git_commit()  # the code this run starts with, before anyone edits it
     state_dir = args.model_dir / "checkpoints" / name  # backups of a run in progress
     if args.fresh:
         shutil.rmtree(state_dir, ignore_errors=True)
@@ -162,10 +178,15 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
 
     model = build_model()
     model.summary()
+    # Augmentation wraps the model for training only: the saved .h5 stays the bare network.
+    trained = model
+    if settings.augmentation is not None:
+        trained = keras.Sequential([keras.Input(model.input_shape[1:]),
+                                    *settings.augmentation(), model], name=f"{name}_train")
     steps = math.ceil(len(x_train) / args.batch_size) * args.epochs
     lr = (keras.optimizers.schedules.CosineDecay(args.lr, decay_steps=steps)
           if settings.schedule == "cosine" else args.lr)
-    model.compile(optimizer=keras.optimizers.Adam(lr), loss="categorical_crossentropy",
+    trained.compile(optimizer=keras.optimizers.Adam(lr), loss="categorical_crossentropy",
                   metrics=["accuracy"])
 
     history_csv = state_dir / "history.csv"
@@ -180,13 +201,15 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
                  keras.callbacks.CSVLogger(history_csv, append=True), best]
     if args.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(args.results_dir / name / "tensorboard"))
-    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
+    trained.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
               validation_data=(x_val, y_val), callbacks=callbacks,
               verbose=1 if sys.stdout.isatty() else 2)  # logs get a line per epoch
 
     history = _read_history(history_csv)
     best_epoch = int(np.argmax(history["val_accuracy"])) + 1
-    model.load_weights(state_dir / "best.weights.h5")
+    trained.load_weights(state_dir / "best.weights.h5")
+    if trained is not model:  # the slides' test script calls evaluate(): needs loss + metric
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     model_path = save_h5(model, args.model_dir / f"{name}.h5")
 
     run_id = f"train-{run['started_stamp']}-seed{args.seed}"
@@ -200,11 +223,11 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "idea": settings.idea,
         "target": settings.target,
         "command": command_line(),
-        "commit": git_commit(),
+        "commit": commit,
         "seed": args.seed,
         "data": {"source": relative(Path(data.source)) if data.source != "keras" else "keras",
                  "train": len(x_train), "validation": len(x_val), "test": len(data.x_test)},
-        "settings": {**asdict(settings), "epochs": args.epochs, "batch_size": args.batch_size,
+        "settings": {**settings.describe(), "epochs": args.epochs, "batch_size": args.batch_size,
                      "learning_rate": args.lr, "optimizer": "Adam",
                      "loss": "categorical_crossentropy", "kept": "best validation accuracy"},
         "params": model.count_params(),

@@ -1,0 +1,22 @@
+"""Train step 2: the baseline plus BatchNormalization (target 79%).
+
+    python -m experiments.exp02_batchnorm.train [--epochs N --batch-size B --data PATH --seed S]
+"""
+
+from pathlib import Path
+
+from common.training import Settings, train_main
+
+from .model import build_model
+
+SETTINGS = Settings(
+    idea="+ BatchNormalization",
+    target=0.79,
+    epochs=20,
+    batch_size=64,  # as exp01, so the step changes one thing
+    learning_rate=1e-3,
+    schedule="cosine",
+)
+
+if __name__ == "__main__":
+    train_main(Path(__file__).parent.name, build_model, SETTINGS)

@@ -1,0 +1,29 @@
+"""Step 3 - deeper: three VGG blocks of 32 -> 64 -> 128 filters, L2 on every kernel.
+
+Each block is two 3x3 convolutions (conv -> BatchNormalization -> ReLU, keeping step 2's
+idea), a 2x2 max-pool and dropout rising with depth. L2 (lambda = 1e-4) adds
+lambda * sum(w^2) to the loss so no single weight grows large.
+"""
+
+import keras
+from keras import layers, regularizers
+
+L2 = 1e-4
+
+
+def build_model(name: str = "exp03_deeper_l2") -> keras.Model:
+    inputs = keras.Input(shape=(32, 32, 3), name="input")
+    x = inputs
+    for block, (filters, dropout) in enumerate([(32, 0.2), (64, 0.3), (128, 0.4)], start=1):
+        for conv in (1, 2):
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                              kernel_regularizer=regularizers.l2(L2),
+                              name=f"block{block}_conv{conv}")(x)
+            x = layers.BatchNormalization(name=f"block{block}_bn{conv}")(x)
+            x = layers.Activation("relu", name=f"block{block}_relu{conv}")(x)
+        x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
+        x = layers.Dropout(dropout, name=f"block{block}_dropout")(x)
+    x = layers.Flatten(name="flatten")(x)
+    outputs = layers.Dense(10, activation="softmax", kernel_regularizer=regularizers.l2(L2),
+                           name="output")(x)
+    return keras.Model(inputs, outputs, name=name)

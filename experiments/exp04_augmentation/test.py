@@ -1,0 +1,13 @@
+"""Evaluate saved_models/exp04_augmentation.h5 on the 10,000 test images (forward pass only).
+
+    python -m experiments.exp04_augmentation.test [--data PATH] [--model FILE]
+"""
+
+from pathlib import Path
+
+from common.evaluation import test_main
+
+from .model import build_model
+
+if __name__ == "__main__":
+    test_main(Path(__file__).parent.name, build_model)

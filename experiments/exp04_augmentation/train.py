@@ -1,0 +1,37 @@
+"""Train step 4: exp03's network on randomly transformed images, many more epochs (88%).
+
+    python -m experiments.exp04_augmentation.train [--epochs N --batch-size B --data PATH]
+
+The slides' ImageDataGenerator, the modern way: Keras preprocessing layers that run in
+front of the network during training only (the saved .h5 is the bare network).
+"""
+
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from common.training import Settings, train_main
+
+from .model import build_model
+
+
+def augmentation() -> list[keras.layers.Layer]:
+    return [
+        layers.RandomFlip("horizontal"),  # a mirrored cat is still a cat; upside down is not
+        layers.RandomTranslation(0.1, 0.1, fill_mode="reflect"),  # up to 3 pixels each way
+    ]
+
+
+SETTINGS = Settings(
+    idea="+ augmentation, more epochs",
+    target=0.88,
+    epochs=40,
+    batch_size=64,
+    learning_rate=1e-3,
+    schedule="cosine",
+    augmentation=augmentation,
+)
+
+if __name__ == "__main__":
+    train_main(Path(__file__).parent.name, build_model, SETTINGS)
