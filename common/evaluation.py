@@ -75,14 +75,15 @@ def parse_args(name: str, argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def test_main(name: str, build_model: Callable[[], keras.Model],
+def evaluate_main(name: str, build_model: Callable[[], keras.Model],
               argv: Sequence[str] | None = None) -> None:
     """Command-line entry: parse options, evaluate, report problems as one line."""
     args = parse_args(name, argv)
-    exit_on_user_error(lambda: test(name, build_model, args))
+    exit_on_user_error(lambda: evaluate_saved(name, build_model, args))
 
 
-def test(name: str, build_model: Callable[[], keras.Model], args: argparse.Namespace) -> dict:
+def evaluate_saved(name: str, build_model: Callable[[], keras.Model],
+                   args: argparse.Namespace) -> dict:
     """Evaluate the saved model of experiment ``name``; return the evaluation record."""
     model = load_h5(args.model, f"python -m experiments.{name}.train",
                     expected=build_model())

@@ -71,3 +71,25 @@ def image_grid(images: np.ndarray, captions: Sequence[str], path: Path,
     if title:
         fig.suptitle(title)
     return _save(fig, path)
+
+
+def steps_chart(names: Sequence[str], accuracies: Sequence[Sequence[float]],
+                targets: Sequence[float | None], path: Path) -> Path:
+    """Test accuracy per experiment (mean, each run as a dot) against the slides' targets."""
+    fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2.5, 4))
+    x = np.arange(len(names))
+    means = [float(np.mean(a)) for a in accuracies]
+    bars = ax.bar(x, means, color="tab:blue", alpha=0.8, label="test accuracy (mean)")
+    for i, runs in enumerate(accuracies):
+        ax.scatter([i] * len(runs), runs, color="black", s=12, zorder=3)
+    for i, target in enumerate(targets):
+        if target is not None:
+            ax.hlines(target, i - 0.4, i + 0.4, colors="tab:red", linestyles="--",
+                      label="slides' target" if i == 0 else None)
+    ax.bar_label(bars, labels=[f"{m:.1%}" for m in means], padding=2)
+    ax.set_xticks(x, names, rotation=15)
+    ax.set_ylim(min([0.6, *means]) - 0.02, 1.0)
+    ax.set_ylabel("test accuracy")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left")
+    return _save(fig, path)

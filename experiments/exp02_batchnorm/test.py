@@ -5,9 +5,9 @@
 
 from pathlib import Path
 
-from common.evaluation import test_main
+from common.evaluation import evaluate_main
 
 from .model import build_model
 
 if __name__ == "__main__":
-    test_main(Path(__file__).parent.name, build_model)
+    evaluate_main(Path(__file__).parent.name, build_model)

@@ -1,0 +1,89 @@
+"""Small CIFAR-shaped datasets the tests generate, in every format the loader reads."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from common import data as data_module
+from common.data import CLASS_NAMES
+
+PER_CLASS_TRAIN, PER_CLASS_TEST = 12, 4
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the user's cache, $CIFAR10_DATA or the real Keras cache."""
+    monkeypatch.setenv(data_module.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(data_module.DATA_ENV, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+
+
+def make_arrays(seed: int = 0) -> dict[str, np.ndarray]:
+    """Random images whose mean brightness depends on the class, so a model can learn."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for split, n in (("train", PER_CLASS_TRAIN), ("test", PER_CLASS_TEST)):
+        y = np.repeat(np.arange(10), n)
+        base = (y * 25)[:, None, None, None]
+        x = np.clip(base + rng.integers(-20, 20, size=(len(y), 32, 32, 3)), 0, 255)
+        out[f"x_{split}"], out[f"y_{split}"] = x.astype(np.uint8), y.astype(np.int64)
+    return out
+
+
+def encode(pixels: np.ndarray, fmt: str = "PNG", mode: str = "RGB") -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(pixels).convert(mode).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def image_files(arrays: dict[str, np.ndarray], fmt: str = "PNG") -> dict[str, bytes]:
+    """{'train/cat/0000.png': bytes, ...} in the layout of the shared archive."""
+    ext = "png" if fmt == "PNG" else "jpg"
+    files = {}
+    for split in ("train", "test"):
+        for i, (pixels, label) in enumerate(zip(arrays[f"x_{split}"], arrays[f"y_{split}"],
+                                                strict=True)):
+            files[f"{split}/{CLASS_NAMES[label]}/{i:04d}.{ext}"] = encode(pixels, fmt)
+    return files
+
+
+def write_folder(root: Path, files: dict[str, bytes]) -> Path:
+    for name, blob in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(blob)
+    return root
+
+
+def write_tar(path: Path, files: dict[str, bytes], prefix: str = "") -> Path:
+    with tarfile.open(path, "w:gz") as tf:
+        for name, blob in files.items():
+            info = tarfile.TarInfo(prefix + name)
+            info.size = len(blob)
+            tf.addfile(info, io.BytesIO(blob))
+    return path
+
+
+def write_zip(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, blob in files.items():
+            zf.writestr(name, blob)
+    return path
+
+
+@pytest.fixture
+def arrays() -> dict[str, np.ndarray]:
+    return make_arrays()
+
+
+@pytest.fixture
+def npz_path(tmp_path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    path = tmp_path / "tiny.npz"
+    np.savez(path, **arrays)
+    return path

@@ -1,0 +1,188 @@
+"""Every data source, the cache, the split, and the errors a user can hit."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import encode, image_files, write_folder, write_tar, write_zip
+
+from common import data as data_module
+from common.data import load_cifar10, one_hot, scale, train_val_split
+from common.errors import DataError
+
+
+def assert_same(loaded: data_module.Cifar10, arrays: dict[str, np.ndarray]) -> None:
+    for key in ("x_train", "y_train", "x_test", "y_test"):
+        np.testing.assert_array_equal(getattr(loaded, key), arrays[key], err_msg=key)
+
+
+def test_npz(npz_path: Path, arrays: dict) -> None:
+    assert_same(load_cifar10(str(npz_path)), arrays)
+
+
+def test_png_folder(tmp_path: Path, arrays: dict) -> None:
+    root = write_folder(tmp_path / "tree", image_files(arrays))
+    assert_same(load_cifar10(str(root)), arrays)  # PNG is lossless: exact pixels
+
+
+def test_tar_gz_with_top_folder_and_extras(tmp_path: Path, arrays: dict) -> None:
+    files = image_files(arrays) | {"README.txt": b"not an image, outside the splits"}
+    archive = write_tar(tmp_path / "cifar.tar.gz", files, prefix="cifar10/")
+    assert_same(load_cifar10(str(archive)), arrays)
+
+
+def test_zip_of_jpegs(tmp_path: Path, arrays: dict) -> None:
+    archive = write_zip(tmp_path / "cifar.zip", image_files(arrays, fmt="JPEG"))
+    loaded = load_cifar10(str(archive))
+    np.testing.assert_array_equal(loaded.y_train, arrays["y_train"])
+    assert loaded.x_train.shape == arrays["x_train"].shape and loaded.x_train.dtype == np.uint8
+    # JPEG is lossy, but close: the classes' brightness levels are 25 apart.
+    assert np.abs(loaded.x_test.astype(int) - arrays["x_test"]).mean() < 12
+
+
+def test_env_variable_sets_default(npz_path: Path, arrays: dict,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(data_module.DATA_ENV, str(npz_path))
+    assert_same(load_cifar10(), arrays)
+
+
+def test_auto_prefers_offline_copy(tmp_path: Path, arrays: dict,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = write_tar(tmp_path / "copy.tar.gz", image_files(arrays))
+    monkeypatch.setattr(data_module, "SHARED_COPY", archive)
+    loaded = load_cifar10("auto")
+    assert loaded.source == str(archive)
+    assert_same(loaded, arrays)
+
+
+def test_archive_decoded_once_then_cached(tmp_path: Path, arrays: dict,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = write_tar(tmp_path / "c.tar.gz", image_files(arrays))
+    load_cifar10(str(archive))
+    assert list((tmp_path / "cache").glob("*.npz"))
+
+    def no_decoding(*_args: object) -> None:
+        raise AssertionError("decoded again despite the cache")
+
+    monkeypatch.setattr(data_module, "_assemble", no_decoding)
+    assert_same(load_cifar10(str(archive)), arrays)
+
+
+def test_changed_archive_is_decoded_again(tmp_path: Path, arrays: dict) -> None:
+    archive = write_tar(tmp_path / "c.tar.gz", image_files(arrays))
+    load_cifar10(str(archive))
+    other = {k: v.copy() for k, v in arrays.items()}
+    other["x_test"][0] = 255 - other["x_test"][0]
+    write_tar(archive, image_files(other))
+    assert_same(load_cifar10(str(archive)), other)
+
+
+def test_published_checksum_is_verified(tmp_path: Path, arrays: dict) -> None:
+    archive = write_tar(tmp_path / "c.tar.gz", image_files(arrays))
+    good = hashlib.sha256(archive.read_bytes()).hexdigest()
+    (tmp_path / "SHA256SUMS").write_text(f"{good}  c.tar.gz\n")
+    load_cifar10(str(archive))  # matches: fine
+    (tmp_path / "SHA256SUMS").write_text(f"{'0' * 64}  c.tar.gz\n")
+    (tmp_path / "cache").rename(tmp_path / "old_cache")  # force a first use again
+    with pytest.raises(DataError, match="checksum"):
+        load_cifar10(str(archive))
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_missing_path() -> None:
+    with pytest.raises(DataError, match="does not exist"):
+        load_cifar10("/nowhere/cifar.tar.gz")
+
+
+def test_nothing_found_says_where_it_looked(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(data_module, "SHARED_COPY", tmp_path / "absent.tar.gz")
+
+    def offline() -> None:
+        raise DataError("the Keras download failed (URLError: no network)")
+
+    monkeypatch.setattr(data_module, "_load_keras", offline)
+    with pytest.raises(DataError) as err:
+        load_cifar10()
+    message = str(err.value)
+    for expected in ("CIFAR10_DATA", "absent.tar.gz", "keras_home", "--data", "download"):
+        assert expected in message
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda f: f | {"train/unicorn/0.png": f["train/airplane/0000.png"]}, "unknown class"),
+    (lambda f: {k: v for k, v in f.items() if "/ship/" not in k or k.startswith("test")},
+     "no train/<class>/ images for ship"),
+    (lambda f: f | {"train/cat/big.png": encode(np.zeros((40, 40, 3), np.uint8))}, "40x40"),
+    (lambda f: f | {"train/cat/grey.png": encode(np.zeros((32, 32, 3), np.uint8), mode="L")},
+     "L image"),
+    (lambda f: f | {"train/cat/alpha.png": encode(np.zeros((32, 32, 3), np.uint8),
+                                                  mode="RGBA")}, "RGBA image"),
+    (lambda f: f | {"train/cat/notes.png": b"hello"}, "not a readable image"),
+])
+def test_bad_image_tree(tmp_path: Path, arrays: dict, change, match: str) -> None:
+    archive = write_tar(tmp_path / "bad.tar.gz", change(image_files(arrays)))
+    with pytest.raises(DataError, match=match):
+        load_cifar10(str(archive))
+
+
+def test_truncated_archive(tmp_path: Path, arrays: dict) -> None:
+    archive = write_tar(tmp_path / "c.tar.gz", image_files(arrays))
+    archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    with pytest.raises(DataError, match="truncated or damaged"):
+        load_cifar10(str(archive))
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda a: a.pop("y_test"), "lacks y_test"),
+    (lambda a: a.update(x_train=a["x_train"][:, :16]), "expected \\(N, 32, 32, 3\\)"),
+    (lambda a: a.update(y_train=a["y_train"][:-1]), "y_train has shape"),
+    (lambda a: a.update(y_test=a["y_test"] + 5), "labels 0-9"),
+    (lambda a: a.update(x_test=a["x_test"].astype(np.float32)), "expected uint8"),
+])
+def test_bad_npz(tmp_path: Path, arrays: dict, edit, match: str) -> None:
+    edit(arrays)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(DataError, match=match):
+        load_cifar10(str(tmp_path / "bad.npz"))
+
+
+def test_unknown_file_type(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("1,2,3")
+    with pytest.raises(DataError, match="don't know how to read"):
+        load_cifar10(str(tmp_path / "data.csv"))
+
+
+# ------------------------------------------------------------------ model inputs
+
+
+def test_split_is_class_balanced_disjoint_and_reproducible() -> None:
+    labels = np.sort(np.repeat(np.arange(10), 500))  # sorted by class, like the folder copy
+    train, val = train_val_split(labels, 0.1, seed=0)
+    assert len(val) == 500 and len(train) == 4500
+    assert not set(train) & set(val)
+    np.testing.assert_array_equal(np.bincount(labels[val]), [50] * 10)
+    assert len(set(labels[val[:50]])) > 5  # shuffled, not class after class
+    again_train, again_val = train_val_split(labels, 0.1, seed=0)
+    np.testing.assert_array_equal(val, again_val)
+    np.testing.assert_array_equal(train, again_train)
+    assert not np.array_equal(val, train_val_split(labels, 0.1, seed=1)[1])
+
+
+def test_scale_and_one_hot() -> None:
+    x = scale(np.array([[0, 255]], dtype=np.uint8))
+    assert x.dtype == np.float32 and x.min() == 0.0 and x.max() == 1.0
+    np.testing.assert_array_equal(one_hot(np.array([3]))[0], np.eye(10)[3])
+
+
+@pytest.mark.skipif(not data_module.SHARED_COPY.is_file(), reason="no offline copy here")
+def test_shared_offline_copy() -> None:
+    data = load_cifar10(str(data_module.SHARED_COPY))
+    assert data.x_train.shape == (50000, 32, 32, 3) and data.x_test.shape == (10000, 32, 32, 3)
+    np.testing.assert_array_equal(np.bincount(data.y_train), [5000] * 10)
+    np.testing.assert_array_equal(np.bincount(data.y_test), [1000] * 10)

@@ -1,0 +1,57 @@
+"""Each experiment's network matches its recipe (recipes.md)."""
+
+from __future__ import annotations
+
+import keras
+
+from experiments.exp01_baseline.model import build_model as build_exp01
+from experiments.exp02_batchnorm.model import build_model as build_exp02
+from experiments.exp03_deeper_l2.model import build_model as build_exp03
+from experiments.exp04_augmentation.model import build_model as build_exp04
+
+# recipes.md, step 1: (layer, output shape without batch, parameters)
+EXP01_TABLE = [
+    ("input", (32, 32, 3), 0), ("conv1", (30, 30, 32), 896), ("dropout_1", (30, 30, 32), 0),
+    ("conv2", (30, 30, 32), 9248), ("pool1", (15, 15, 32), 0), ("conv3", (15, 15, 64), 18496),
+    ("pool2", (7, 7, 64), 0), ("flatten", (3136,), 0), ("dropout_2", (3136,), 0),
+    ("poolhidden", (512,), 1606144), ("dropout_3", (512,), 0), ("output", (10,), 5130),
+]
+
+
+def table(model: keras.Model) -> list[tuple[str, tuple, int]]:
+    return [(layer.name, tuple(layer.output.shape[1:]), layer.count_params())
+            for layer in model.layers]
+
+
+def test_exp01_is_the_slides_baseline() -> None:
+    model = build_exp01()
+    assert table(model) == EXP01_TABLE
+    assert model.count_params() == 1_639_914
+
+
+def test_exp02_adds_batchnorm_before_each_convolution() -> None:
+    names = [layer.name for layer in build_exp02().layers]
+    for bn, conv in (("bn_input", "conv1"), ("bn_conv2", "conv2"), ("bn_conv3", "conv3")):
+        assert names.index(conv) == names.index(bn) + 1
+    assert names.index("bn_conv2") == names.index("dropout_1") + 1
+    assert names.index("bn_conv3") == names.index("pool1") + 1
+    # everything else is exp01's: same layers once the BN layers are removed
+    without_bn = [row for row in table(build_exp02()) if not row[0].startswith("bn_")]
+    assert without_bn == EXP01_TABLE
+    # BN adds 4 parameters per channel: 3 + 32 + 32 channels
+    assert build_exp02().count_params() == 1_639_914 + 4 * (3 + 32 + 32)
+
+
+def test_exp03_is_deeper_with_l2_on_every_kernel() -> None:
+    model = build_exp03()
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [32, 32, 64, 64, 128, 128]
+    weighted = [layer for layer in model.layers if hasattr(layer, "kernel")]
+    assert all(layer.kernel_regularizer is not None for layer in weighted)
+    assert model.output.shape[1:] == (10,)
+    assert model.count_params() == 308_842
+
+
+def test_exp04_trains_exp03s_network() -> None:
+    assert table(build_exp04()) == table(build_exp03())
+    assert build_exp04().name == "exp04_augmentation"

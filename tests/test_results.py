@@ -1,0 +1,69 @@
+"""The comparison table joins evaluations to their training runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from common import results
+from common.records import read_records, write_record
+
+
+def train_record(experiment: str, sha: str, seed: int, target: float = 0.74) -> dict:
+    return {"kind": "train", "experiment": experiment, "idea": f"idea of {experiment}",
+            "target": target, "model_sha256": sha, "seed": seed, "epochs_run": 20,
+            "train_seconds": 600.0 + seed * 60, "finished": f"2026-11-2{seed}T10:00:00"}
+
+
+def eval_record(experiment: str, sha: str, accuracy: float, when: str) -> dict:
+    return {"kind": "test", "experiment": experiment, "model_sha256": sha,
+            "test_accuracy": accuracy, "params": 1000, "finished": when,
+            "data": {"source": "../shared/datasets/cifar10-jpeg.tar.gz"}}
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> Path:
+    write_record(tmp_path, "exp01_baseline", "train-a", train_record("exp01_baseline", "a", 1))
+    write_record(tmp_path, "exp01_baseline", "train-b", train_record("exp01_baseline", "b", 2))
+    # model a evaluated twice: only the later evaluation counts
+    write_record(tmp_path, "exp01_baseline", "test-1",
+                 eval_record("exp01_baseline", "a", 0.50, "2026-11-21T11:00:00"))
+    write_record(tmp_path, "exp01_baseline", "test-2",
+                 eval_record("exp01_baseline", "a", 0.74, "2026-11-21T12:00:00"))
+    write_record(tmp_path, "exp01_baseline", "test-3",
+                 eval_record("exp01_baseline", "b", 0.76, "2026-11-22T12:00:00"))
+    write_record(tmp_path, "exp02_batchnorm", "train-c",
+                 train_record("exp02_batchnorm", "c", 1, target=0.79))
+    write_record(tmp_path, "exp02_batchnorm", "test-1",
+                 eval_record("exp02_batchnorm", "c", 0.78, "2026-11-22T13:00:00"))
+    return tmp_path
+
+
+def test_rows_average_seeds_and_flag_targets(filled: Path) -> None:
+    exp01, exp02 = results.collect(filled)
+    assert sorted(exp01.accuracies) == [0.74, 0.76]
+    assert exp01.mean == pytest.approx(0.75) and exp01.met is True
+    assert exp01.epochs == [20] and exp01.train_seconds == [660.0, 720.0]
+    assert exp02.met is False and exp02.target == 0.79
+    table = results.render([exp01, exp02])
+    assert "75.00% ± 1.41% (n=2" in table and "**no**" in table
+
+
+def test_readme_and_chart_are_written(filled: Path) -> None:
+    results.main(["--results-dir", str(filled)])
+    readme = (filled / "README.md").read_text()
+    assert "exp02_batchnorm" in readme and "steps.png" in readme
+    assert (filled / "steps.png").stat().st_size > 0
+
+
+def test_same_second_records_are_both_kept(tmp_path: Path) -> None:
+    first = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 1})
+    second = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 2})
+    assert first != second
+    assert sorted(r["n"] for r in read_records(tmp_path)) == [1, 2]
+
+
+def test_no_records_explains_what_to_run(tmp_path: Path, capsys) -> None:
+    results.main(["--results-dir", str(tmp_path)])
+    assert "python -m experiments.exp01_baseline.train" in capsys.readouterr().out

@@ -1,0 +1,142 @@
+"""The train and test entry points end to end on tiny generated data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import common.training as training
+from common.data import load_cifar10, one_hot, scale
+from common.evaluation import evaluate_main
+from common.training import train_main
+from experiments.exp01_baseline.model import build_model as build_exp01
+from experiments.exp01_baseline.train import SETTINGS as EXP01
+from experiments.exp03_deeper_l2.model import build_model as build_exp03
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def dirs(tmp_path: Path) -> list[str]:
+    return ["--model-dir", str(tmp_path / "models"), "--results-dir", str(tmp_path / "results")]
+
+
+@pytest.fixture
+def trained(tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Train exp01 for 2 epochs on the tiny set; keep the in-memory model that was saved."""
+    saved = {}
+    real_save = training.save_h5
+
+    def spy(model: keras.Model, path: Path) -> Path:
+        saved["model"] = model
+        return real_save(model, path)
+
+    monkeypatch.setattr(training, "save_h5", spy)
+    train_main("exp01_baseline", build_exp01, EXP01,
+               ["--epochs", "2", "--batch-size", "16", "--data", str(npz_path), *dirs(tmp_path)])
+    saved["path"] = tmp_path / "models" / "exp01_baseline.h5"
+    return saved
+
+
+def test_training_saves_a_plain_h5_with_identical_predictions(trained: dict,
+                                                              npz_path: Path) -> None:
+    x = scale(load_cifar10(str(npz_path)).x_test)
+    reloaded = keras.models.load_model(trained["path"])  # no project code, no custom objects
+    np.testing.assert_array_equal(reloaded.predict(x, verbose=0),
+                                  trained["model"].predict(x, verbose=0))
+    assert reloaded.count_params() == 1_639_914
+    assert reloaded.loss is not None  # compiled: the slides' test script can evaluate()
+
+
+def test_training_writes_record_history_and_curves(trained: dict, tmp_path: Path) -> None:
+    folder = tmp_path / "results" / "exp01_baseline"
+    [record_path] = folder.glob("train-*.json")
+    record = json.loads(record_path.read_text())
+    for key in ("command", "commit", "seed", "data", "hardware", "versions", "train_seconds",
+                "started", "finished", "model_sha256", "val_accuracy"):
+        assert key in record
+    assert record["epochs_run"] == 2 and record["params"] == 1_639_914
+    history = (folder / record["history_csv"]).read_text().splitlines()
+    assert len(history) == 3 and "val_accuracy" in history[0] and "seconds" in history[0]
+    assert (folder / record["curves_png"]).stat().st_size > 0
+    assert not (tmp_path / "models" / "checkpoints" / "exp01_baseline").exists()
+
+
+def test_test_entry_point_matches_in_process_evaluation(trained: dict, tmp_path: Path,
+                                                        npz_path: Path) -> None:
+    results = tmp_path / "cli_results"
+    subprocess.run([sys.executable, "-m", "experiments.exp01_baseline.test",
+                    "--model", str(trained["path"]), "--data", str(npz_path),
+                    "--results-dir", str(results)],
+                   cwd=REPO, check=True, capture_output=True, env=os.environ.copy())
+    [record_path] = (results / "exp01_baseline").glob("test-*.json")
+    record = json.loads(record_path.read_text())
+    data = load_cifar10(str(npz_path))
+    loss, accuracy = keras.models.load_model(trained["path"]).evaluate(
+        scale(data.x_test), one_hot(data.y_test), verbose=0)
+    assert record["test_accuracy"] == pytest.approx(accuracy, abs=1e-6)
+    assert record["test_loss"] == pytest.approx(loss, rel=1e-4)
+    assert len(record["per_class_accuracy"]) == 10
+    for png in ("confusion.png", "predictions.png"):
+        assert (results / "exp01_baseline" / png).stat().st_size > 0
+
+
+def run_test_entry(name: str, build, argv: list[str], capsys) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        evaluate_main(name, build, argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("content, match", [
+    (None, "no saved model"),
+    (b"", "is empty"),
+    (b"\x89HDF\r\n\x1a\n truncated", "cannot read"),
+    (b"this is not an h5 file at all", "cannot read"),
+])
+def test_bad_model_file(tmp_path: Path, npz_path: Path, content: bytes | None, match: str,
+                        capsys) -> None:
+    path = tmp_path / "model.h5"
+    if content is not None:
+        path.write_bytes(content)
+    err = run_test_entry("exp01_baseline", build_exp01,
+                         ["--model", str(path), "--data", str(npz_path)], capsys)
+    assert match in err and "python -m experiments.exp01_baseline.train" in err
+
+
+def test_other_experiments_model_is_refused(trained: dict, npz_path: Path, capsys) -> None:
+    err = run_test_entry("exp03_deeper_l2", build_exp03,
+                         ["--model", str(trained["path"]), "--data", str(npz_path)], capsys)
+    assert "different architecture" in err
+
+
+@pytest.mark.parametrize("option", [["--epochs", "-3"], ["--batch-size", "0"],
+                                    ["--lr", "nan"], ["--epochs", "many"]])
+def test_nonsense_options_are_refused(option: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        training.parse_args("exp01_baseline", EXP01, option)
+    assert exit_info.value.code == 2
+    assert "must be a positive" in capsys.readouterr().err
+
+
+def test_missing_data_path_is_one_line(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        train_main("exp01_baseline", build_exp01, EXP01,
+                   ["--data", str(tmp_path / "nope"), *dirs(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "models" / "exp01_baseline.h5").exists()
+
+
+def test_help_works_without_data() -> None:
+    out = subprocess.run([sys.executable, "-m", "experiments.exp01_baseline.train", "--help"],
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert "--epochs" in out and "--seed" in out and "--data" in out
