@@ -18,7 +18,9 @@ from pathlib import Path
 
 from common import plots
 from common.files import write_text_atomic
-from common.records import RESULTS_DIR, read_records
+from common.records import REPO_ROOT, RESULTS_DIR, read_records
+
+README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 @dataclass
@@ -143,6 +145,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     print(render(rows))
     print(f"wrote {write_readme(rows, args.results_dir)}")
+    if args.results_dir.resolve() == RESULTS_DIR:
+        update_project_readme(rows, REPO_ROOT / "README.md")
+
+
+def update_project_readme(rows: Sequence[Row], readme: Path) -> None:
+    """Replace the table between the results markers of the project README."""
+    if not readme.is_file():
+        return
+    text = readme.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return
+    table = render(rows)
+    text = (f"{text[:start + len(README_START)]}\n{table}\n"
+            f"![test accuracy of each step](results/steps.png)\n{text[end:]}")
+    write_text_atomic(readme, text)
+    print(f"updated the table in {readme.name}")
 
 
 if __name__ == "__main__":
