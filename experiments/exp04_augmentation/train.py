@@ -26,7 +26,7 @@ def augmentation() -> list[keras.layers.Layer]:
 SETTINGS = Settings(
     idea="+ augmentation, more epochs",
     target=0.88,
-    epochs=40,
+    epochs=35,
     batch_size=64,
     learning_rate=1e-3,
     schedule="cosine",
