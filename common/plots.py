@@ -93,3 +93,16 @@ def steps_chart(names: Sequence[str], accuracies: Sequence[Sequence[float]],
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left")
     return _save(fig, path)
+
+
+def validation_curves(curves: dict[str, Sequence[float]], path: Path) -> Path:
+    """Every experiment's validation accuracy per epoch on one set of axes."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, values in curves.items():
+        ax.plot(np.arange(1, len(values) + 1), values, label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title("Validation accuracy of each experiment")
+    return _save(fig, path)

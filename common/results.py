@@ -11,6 +11,7 @@ with several seeds show their mean and spread.
 from __future__ import annotations
 
 import argparse
+import csv
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ class Row:
     data: str
     date: str
     backlinks: list[str]  # records the row was built from, relative to results/
+    per_class: dict[str, float]  # latest evaluation's accuracy per class
+    val_curve: list[float]  # latest training run's validation accuracy per epoch
 
     @property
     def mean(self) -> float:
@@ -59,7 +62,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
 
     rows = []
     for experiment, pairs in sorted(by_experiment.items()):
-        runs = [train for _, train in pairs if train]
+        runs = sorted((train for _, train in pairs if train), key=lambda r: r["finished"])
         last_test = max((test for test, _ in pairs), key=lambda t: t["finished"])
         rows.append(Row(
             experiment=experiment,
@@ -73,8 +76,38 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             date=last_test["finished"][:10],
             backlinks=[p["_path"].relative_to(results_dir).as_posix()
                        for test, train in pairs for p in (test, train) if p],
+            per_class=last_test.get("per_class_accuracy", {}),
+            val_curve=_val_curve(runs[-1]) if runs else [],
         ))
     return rows
+
+
+def _val_curve(train: dict) -> list[float]:
+    path = train["_path"].parent / train.get("history_csv", "")
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        return [float(row["val_accuracy"]) for row in csv.DictReader(f)]
+
+
+def render_per_class(rows: Sequence[Row]) -> str:
+    """Accuracy per class and experiment, with the change each step made."""
+    rows = [r for r in rows if r.per_class]
+    if not rows:
+        return ""
+    lines = ["| class | " + " | ".join(r.experiment for r in rows) + " |",
+             "|---|" + "---|" * len(rows)]
+    for cls in rows[0].per_class:
+        cells, previous = [], None
+        for r in rows:
+            value = r.per_class.get(cls)
+            cell = "—" if value is None else f"{value:.1%}"
+            if value is not None and previous is not None:
+                cell += f" ({(value - previous) * 100:+.1f})"
+            cells.append(cell)
+            previous = value
+        lines.append(f"| {cls} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _accuracy_cell(row: Row) -> str:
@@ -109,6 +142,9 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
     steps_png = plots.steps_chart(
         [r.experiment for r in rows], [r.accuracies for r in rows],
         [r.target for r in rows], results_dir / "steps.png")
+    curves_png = plots.validation_curves(
+        {r.experiment: r.val_curve for r in rows if r.val_curve},
+        results_dir / "validation_curves.png")
     sources = "\n".join(f"- {row.experiment}: " + ", ".join(
         f"[{link.split('/')[-1]}]({link})" for link in row.backlinks) for row in rows)
     text = (
@@ -120,6 +156,13 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
         "Training time is the sum of epoch times (training + validation).\n\n"
         f"{render(rows)}\n"
         f"![test accuracy of each step]({steps_png.name})\n\n"
+        "## What each step changed\n\n"
+        f"Validation accuracy per epoch, latest run of each experiment "
+        f"([{curves_png.name}]({curves_png.name})):\n\n"
+        f"![validation curves]({curves_png.name})\n\n"
+        "Test accuracy per class (latest evaluation; in brackets the change in points "
+        "from the experiment to the left, i.e. which classes each idea helped):\n\n"
+        f"{render_per_class(rows)}\n"
         "Per-experiment folders hold each run's record (`train-*.json`, `test-*.json`), "
         "per-epoch metrics (`*.history.csv`), training curves (`*.curves.png`), the latest "
         "confusion matrix (`confusion.png`) and captioned test images (`predictions.png`).\n\n"

@@ -17,8 +17,10 @@ def train_record(experiment: str, sha: str, seed: int, target: float = 0.74) -> 
 
 
 def eval_record(experiment: str, sha: str, accuracy: float, when: str) -> dict:
+    per_class = {"airplane": accuracy, "cat": accuracy - 0.2}
     return {"kind": "test", "experiment": experiment, "model_sha256": sha,
             "test_accuracy": accuracy, "params": 1000, "finished": when,
+            "per_class_accuracy": per_class,
             "data": {"source": "../shared/datasets/cifar10-jpeg.tar.gz"}}
 
 
@@ -34,7 +36,10 @@ def filled(tmp_path: Path) -> Path:
     write_record(tmp_path, "exp01_baseline", "test-3",
                  eval_record("exp01_baseline", "b", 0.76, "2026-11-22T12:00:00"))
     write_record(tmp_path, "exp02_batchnorm", "train-c",
-                 train_record("exp02_batchnorm", "c", 1, target=0.79))
+                 train_record("exp02_batchnorm", "c", 1, target=0.79)
+                 | {"history_csv": "train-c.history.csv"})
+    (tmp_path / "exp02_batchnorm" / "train-c.history.csv").write_text(
+        "epoch,val_accuracy\n0,0.5\n1,0.7\n")
     write_record(tmp_path, "exp02_batchnorm", "test-1",
                  eval_record("exp02_batchnorm", "c", 0.78, "2026-11-22T13:00:00"))
     return tmp_path
@@ -50,11 +55,22 @@ def test_rows_average_seeds_and_flag_targets(filled: Path) -> None:
     assert "75.00% ± 1.41% (n=2" in table and "**no**" in table
 
 
-def test_readme_and_chart_are_written(filled: Path) -> None:
+def test_readme_and_charts_are_written(filled: Path) -> None:
     results.main(["--results-dir", str(filled)])
     readme = (filled / "README.md").read_text()
     assert "exp02_batchnorm" in readme and "steps.png" in readme
-    assert (filled / "steps.png").stat().st_size > 0
+    assert "validation_curves.png" in readme
+    for png in ("steps.png", "validation_curves.png"):
+        assert (filled / png).stat().st_size > 0
+
+
+def test_per_class_table_shows_what_each_step_changed(filled: Path) -> None:
+    rows = results.collect(filled)
+    assert rows[1].val_curve == [0.5, 0.7]
+    table = results.render_per_class(rows)
+    # exp01's latest evaluation is model b (76%), exp02's 78%: +2 points per class
+    assert "| airplane | 76.0% | 78.0% (+2.0) |" in table
+    assert "| cat | 56.0% | 58.0% (+2.0) |" in table
 
 
 def test_same_second_records_are_both_kept(tmp_path: Path) -> None:
