@@ -101,6 +101,49 @@ class EpochStats(keras.callbacks.Callback):
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))
 
 
+class EpochShuffledBatches(keras.utils.PyDataset):
+    """Training batches (pixels scaled to [0, 1], one-hot labels), reshuffled every epoch.
+
+    The order is drawn from (seed, epoch), not from a running random state, so a resumed
+    run sees exactly the batches the uninterrupted run would have seen.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> None:
+        super().__init__()
+        self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        batch = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        return scale(self.x[batch]), one_hot(self.y[batch])
+
+
+class EpochKeyedRandomness(keras.callbacks.Callback):
+    """Make every epoch's randomness a function of (seed, epoch) alone.
+
+    Keras' backups keep weights and optimizer state but not the random streams of
+    Dropout and augmentation layers, nor the data order; keyed on the epoch, a resumed
+    run continues exactly as the uninterrupted one would have.
+    """
+
+    def __init__(self, batches: EpochShuffledBatches) -> None:
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.batches.set_epoch(epoch)
+        for var in self.model.variables:
+            if var.path.endswith("seed_generator_state"):  # [seed, draws so far]
+                seed = keras.ops.convert_to_numpy(var.value)[0]
+                var.assign(keras.ops.convert_to_tensor([seed, epoch << 20], dtype=var.dtype))
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -171,9 +214,10 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     train_idx, val_idx = train_val_split(data.y_train, settings.val_fraction)
     if args.limit:
         train_idx, val_idx = train_idx[:args.limit], val_idx[:max(args.limit // 9, 10)]
-    x_train, y_train = scale(data.x_train[train_idx]), one_hot(data.y_train[train_idx])
+    batches = EpochShuffledBatches(data.x_train[train_idx], data.y_train[train_idx],
+                                   args.batch_size, args.seed)
     x_val, y_val = scale(data.x_train[val_idx]), one_hot(data.y_train[val_idx])
-    print(f"data: {data.source} - {len(x_train)} train / {len(x_val)} validation / "
+    print(f"data: {data.source} - {len(train_idx)} train / {len(x_val)} validation / "
           f"{len(data.x_test)} test images")
 
     model = build_model()
@@ -183,7 +227,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     if settings.augmentation is not None:
         trained = keras.Sequential([keras.Input(model.input_shape[1:]),
                                     *settings.augmentation(), model], name=f"{name}_train")
-    steps = math.ceil(len(x_train) / args.batch_size) * args.epochs
+    steps = len(batches) * args.epochs
     lr = (keras.optimizers.schedules.CosineDecay(args.lr, decay_steps=steps)
           if settings.schedule == "cosine" else args.lr)
     trained.compile(optimizer=keras.optimizers.Adam(lr), loss="categorical_crossentropy",
@@ -196,14 +240,14 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     previous = _read_history(history_csv)
     if previous.get("val_accuracy"):  # a resumed run must beat its earlier best
         best.best = max(previous["val_accuracy"])
-    callbacks = [StopOnNonFiniteLoss(), EpochStats(),
+    callbacks = [EpochKeyedRandomness(batches), StopOnNonFiniteLoss(), EpochStats(),
                  keras.callbacks.BackupAndRestore(state_dir / "backup"),
                  keras.callbacks.CSVLogger(history_csv, append=True), best]
     if args.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(args.results_dir / name / "tensorboard"))
-    trained.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-              validation_data=(x_val, y_val), callbacks=callbacks,
-              verbose=1 if sys.stdout.isatty() else 2)  # logs get a line per epoch
+    trained.fit(batches, epochs=args.epochs, validation_data=(x_val, y_val), callbacks=callbacks,
+                shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
+                verbose=1 if sys.stdout.isatty() else 2)  # logs get a line per epoch
 
     history = _read_history(history_csv)
     best_epoch = int(np.argmax(history["val_accuracy"])) + 1
@@ -226,7 +270,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "commit": commit,
         "seed": args.seed,
         "data": {"source": relative(Path(data.source)) if data.source != "keras" else "keras",
-                 "train": len(x_train), "validation": len(x_val), "test": len(data.x_test)},
+                 "train": len(train_idx), "validation": len(x_val), "test": len(data.x_test)},
         "settings": {**settings.describe(), "epochs": args.epochs, "batch_size": args.batch_size,
                      "learning_rate": args.lr, "optimizer": "Adam",
                      "loss": "categorical_crossentropy", "kept": "best validation accuracy"},
