@@ -1,0 +1,173 @@
+"""Nothing lost, nothing silently wrong: resume, reproducibility, divergence, atomic writes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import common.training as training
+from common.files import atomic_path, write_json_atomic
+from common.model_io import save_h5
+from common.records import read_records, write_record
+from experiments.exp04_augmentation.model import build_model as build_exp04
+from experiments.exp04_augmentation.train import SETTINGS as EXP04
+
+NAME = "exp04_augmentation"  # dropout *and* augmentation: every random stream
+
+
+def run(tmp: Path, npz: Path, *extra: str) -> None:
+    training.train_main(NAME, build_exp04, EXP04,
+                        ["--epochs", "3", "--batch-size", "16", "--data", str(npz),
+                         "--model-dir", str(tmp / "models"), "--results-dir",
+                         str(tmp / "results"), *extra])
+
+
+def history(tmp: Path) -> list[str]:
+    [csv] = (tmp / "results" / NAME).glob("*.history.csv")
+    return [",".join(v for k, v in zip(lines[0].split(","), line.split(","), strict=True)
+                     if k != "seconds")  # wall time differs, everything else must not
+            for lines in [csv.read_text().splitlines()] for line in lines]
+
+
+def weights(tmp: Path) -> list[np.ndarray]:
+    return keras.models.load_model(tmp / "models" / f"{NAME}.h5").get_weights()
+
+
+class InterruptAtEpoch(keras.callbacks.Callback):
+    """Stands in for Ctrl-C arriving while epoch ``at`` (0-based) starts."""
+
+    at = 2
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if epoch == self.at:
+            raise KeyboardInterrupt
+        super().on_epoch_begin(epoch, logs)
+
+
+@pytest.fixture
+def uninterrupted(tmp_path: Path, npz_path: Path) -> Path:
+    run(tmp_path / "a", npz_path)
+    return tmp_path / "a"
+
+
+def test_same_seed_same_weights(uninterrupted: Path, tmp_path: Path, npz_path: Path) -> None:
+    run(tmp_path / "b", npz_path)
+    assert history(tmp_path / "b") == history(uninterrupted)
+    for w1, w2 in zip(weights(tmp_path / "b"), weights(uninterrupted), strict=True):
+        np.testing.assert_array_equal(w1, w2)
+
+
+def test_interrupted_run_resumes_to_the_same_result(uninterrupted: Path, tmp_path: Path,
+                                                    npz_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys) -> None:
+    tmp = tmp_path / "c"
+    with monkeypatch.context() as patch:
+        patch.setattr(training, "EpochStats",
+                      type("Interrupting", (InterruptAtEpoch, training.EpochStats), {}))
+        with pytest.raises(SystemExit) as exit_info:
+            run(tmp, npz_path)
+    assert exit_info.value.code == 130
+    assert "rerun the same command to resume" in capsys.readouterr().err
+    assert not (tmp / "models" / f"{NAME}.h5").exists()
+
+    run(tmp, npz_path)  # the same command again
+    assert "resuming the interrupted run" in capsys.readouterr().out
+    assert history(tmp) == history(uninterrupted)  # epochs 1-2 kept, epoch 3 identical
+    for w1, w2 in zip(weights(tmp), weights(uninterrupted), strict=True):
+        np.testing.assert_array_equal(w1, w2)
+
+
+def test_fresh_discards_the_backup_and_other_options_are_refused(
+        tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(training, "EpochStats",
+                      type("Interrupting", (InterruptAtEpoch, training.EpochStats), {}))
+        with pytest.raises(SystemExit):
+            run(tmp_path, npz_path)
+    with pytest.raises(SystemExit) as exit_info:
+        run(tmp_path, npz_path, "--seed", "7")
+    assert exit_info.value.code == 2 and "--fresh" in capsys.readouterr().err
+    run(tmp_path, npz_path, "--seed", "7", "--fresh")
+    assert "resuming" not in capsys.readouterr().out
+    assert len(history(tmp_path)) == 4  # header + 3 epochs of the new run
+
+
+def test_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(
+        tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    real_getitem = training.EpochShuffledBatches.__getitem__
+
+    def nan_from_epoch_2(self: training.EpochShuffledBatches, index: int):
+        x, y = real_getitem(self, index)
+        return (x * np.nan if self.epoch >= 1 else x), y
+
+    real_set_epoch = training.EpochShuffledBatches.set_epoch
+
+    def remember_epoch(self: training.EpochShuffledBatches, epoch: int) -> None:
+        self.epoch = epoch
+        real_set_epoch(self, epoch)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(training.EpochShuffledBatches, "__getitem__", nan_from_epoch_2)
+        patch.setattr(training.EpochShuffledBatches, "set_epoch", remember_epoch)
+        with pytest.raises(SystemExit) as exit_info:
+            run(tmp_path, npz_path)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "loss became nan at batch 1" in err and "last good epoch is kept" in err
+    state = tmp_path / "models" / "checkpoints" / NAME
+    assert len((state / "history.csv").read_text().splitlines()) == 2  # epoch 1 only
+    assert (state / "best.weights.h5").is_file()
+    assert not (tmp_path / "models" / f"{NAME}.h5").exists()
+
+    run(tmp_path, npz_path)  # with good data again: resumes after epoch 1 and finishes
+    assert "resuming" in capsys.readouterr().out
+    assert len(history(tmp_path)) == 4
+    assert all(np.isfinite(w).all() for w in weights(tmp_path))
+
+
+# ------------------------------------------------------------------ atomic writes
+
+
+def test_crash_while_saving_keeps_the_previous_model(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    model = build_exp04()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    target = save_h5(model, tmp_path / "model.h5")
+    before = target.read_bytes()
+
+    def crash_midway(self: keras.Model, path: Path) -> None:
+        Path(path).write_bytes(b"\x89HDF partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(keras.Model, "save", crash_midway)
+    with pytest.raises(OSError, match="disk full"):
+        save_h5(model, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.h5"]  # no temporary left behind
+
+
+def test_crash_while_writing_a_record_keeps_the_old_one(tmp_path: Path) -> None:
+    target = tmp_path / "record.json"
+    write_json_atomic(target, {"ok": 1})
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text('{"half": ')
+        raise RuntimeError("killed")
+    assert target.read_text() == '{\n  "ok": 1\n}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
+
+
+def test_concurrent_records_are_all_kept(tmp_path: Path) -> None:
+    threads = [threading.Thread(target=write_record,
+                                args=(tmp_path, "exp01_baseline", "test-same-second",
+                                      {"kind": "test", "n": n}))
+               for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r["n"] for r in read_records(tmp_path)) == list(range(16))
