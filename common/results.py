@@ -21,8 +21,6 @@ from common import plots
 from common.files import write_text_atomic
 from common.records import REPO_ROOT, RESULTS_DIR, read_records
 
-README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
-
 
 @dataclass
 class Row:
@@ -193,18 +191,22 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def update_project_readme(rows: Sequence[Row], readme: Path) -> None:
-    """Replace the table between the results markers of the project README."""
+    """Refresh the results section of the project README."""
+    replace_section(readme, "results", f"{render(rows)}\n"
+                    f"![test accuracy of each step](results/steps.png)\n")
+
+
+def replace_section(readme: Path, section: str, content: str) -> None:
+    """Replace the text between ``<!-- section:start -->`` and ``<!-- section:end -->``."""
     if not readme.is_file():
         return
     text = readme.read_text()
-    start, end = text.find(README_START), text.find(README_END)
+    start_mark, end_mark = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+    start, end = text.find(start_mark), text.find(end_mark)
     if start < 0 or end < start:
         return
-    table = render(rows)
-    text = (f"{text[:start + len(README_START)]}\n{table}\n"
-            f"![test accuracy of each step](results/steps.png)\n{text[end:]}")
-    write_text_atomic(readme, text)
-    print(f"updated the table in {readme.name}")
+    write_text_atomic(readme, f"{text[:start + len(start_mark)]}\n{content}{text[end:]}")
+    print(f"updated the {section} section of {readme.name}")
 
 
 if __name__ == "__main__":

@@ -144,6 +144,23 @@ class EpochKeyedRandomness(keras.callbacks.Callback):
                 var.assign(keras.ops.convert_to_tensor([seed, epoch << 20], dtype=var.dtype))
 
 
+def training_model(model: keras.Model, settings: Settings, learning_rate: float,
+                   total_steps: int) -> keras.Model:
+    """``model`` compiled for training, behind the augmentation layers if there are any.
+
+    Augmentation wraps the model for training only: the saved .h5 stays the bare network.
+    """
+    trained = model
+    if settings.augmentation is not None:
+        trained = keras.Sequential([keras.Input(model.input_shape[1:]),
+                                    *settings.augmentation(), model], name=f"{model.name}_train")
+    lr = (keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
+          if settings.schedule == "cosine" else learning_rate)
+    trained.compile(optimizer=keras.optimizers.Adam(lr), loss="categorical_crossentropy",
+                    metrics=["accuracy"])
+    return trained
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -222,16 +239,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
 
     model = build_model()
     model.summary()
-    # Augmentation wraps the model for training only: the saved .h5 stays the bare network.
-    trained = model
-    if settings.augmentation is not None:
-        trained = keras.Sequential([keras.Input(model.input_shape[1:]),
-                                    *settings.augmentation(), model], name=f"{name}_train")
-    steps = len(batches) * args.epochs
-    lr = (keras.optimizers.schedules.CosineDecay(args.lr, decay_steps=steps)
-          if settings.schedule == "cosine" else args.lr)
-    trained.compile(optimizer=keras.optimizers.Adam(lr), loss="categorical_crossentropy",
-                  metrics=["accuracy"])
+    trained = training_model(model, settings, args.lr, len(batches) * args.epochs)
 
     history_csv = state_dir / "history.csv"
     best = keras.callbacks.ModelCheckpoint(state_dir / "best.weights.h5",

@@ -1,0 +1,203 @@
+"""Benchmark: the slides' way against ours, same model, same data, same machine, one run.
+
+    python -m common.bench                       # exp01, exp03 and exp04
+    python -m common.bench --experiments exp01_baseline --images 3200
+
+For each experiment it measures, after a warm-up:
+
+* training images/s - the slides' way: ``model.fit`` on float32 NumPy arrays, batch 32, and
+  for augmentation ``tf.keras.preprocessing.image.ImageDataGenerator(...).flow``; ours: the
+  project's training path (``common.training``) with the experiment's own settings;
+* inference images/s on the 10,000 test images - the slides' ``predict`` at its default
+  batch 32; ours: ``common.evaluation.evaluate``;
+* model FLOPs utilisation: counted training FLOPs (3 x the forward pass's multiply-adds x 2)
+  per second, divided by this machine's fp32 matrix-multiply rate measured in the same run.
+
+Writes ``results/bench/bench-<time>.json`` and ``results/bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from common.data import DATA_ENV, load_cifar10, one_hot, scale
+from common.evaluation import evaluate
+from common.files import write_text_atomic
+from common.records import (
+    REPO_ROOT,
+    RESULTS_DIR,
+    command_line,
+    environment,
+    git_commit,
+    now_iso,
+    stamp,
+    write_record,
+)
+from common.results import replace_section
+from common.training import EpochShuffledBatches, Settings, training_model
+
+DEFAULT_EXPERIMENTS = ("exp01_baseline", "exp03_deeper_l2", "exp04_augmentation")
+SLIDES_BATCH = 32
+
+
+def forward_flops(model: keras.Model) -> int:
+    """Multiply-adds x 2 of one image's forward pass (convolutions and dense layers)."""
+    flops = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            _, h, w, c_out = layer.output.shape
+            k_h, k_w = layer.kernel_size
+            flops += 2 * h * w * c_out * k_h * k_w * layer.input.shape[-1]
+        elif isinstance(layer, keras.layers.Dense):
+            flops += 2 * layer.input.shape[-1] * layer.units
+    return flops
+
+
+def matmul_flops_per_second(size: int = 2048, repeats: int = 8) -> float:
+    """This machine's fp32 matrix-multiply rate through the Keras backend (best of N)."""
+    rng = np.random.default_rng(0)
+    a = keras.ops.convert_to_tensor(rng.standard_normal((size, size), dtype=np.float32))
+    b = keras.ops.convert_to_tensor(rng.standard_normal((size, size), dtype=np.float32))
+    keras.ops.convert_to_numpy(keras.ops.matmul(a, b))  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        keras.ops.convert_to_numpy(keras.ops.matmul(a, b))
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best
+
+
+def _timed_epochs(fit_one_epoch, images: int) -> float:
+    fit_one_epoch()  # warm-up: graph tracing and compilation
+    start = time.perf_counter()
+    fit_one_epoch()
+    return images / (time.perf_counter() - start)
+
+
+def slides_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
+               x_test: np.ndarray) -> dict:
+    import tensorflow as tf  # the slides' ImageDataGenerator exists only in tf.keras
+
+    model = build()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    xf, yf = scale(x), one_hot(y)
+    if settings.augmentation is None:
+        def epoch() -> None:
+            model.fit(xf, yf, batch_size=SLIDES_BATCH, epochs=1, verbose=0)
+    else:
+        generator = tf.keras.preprocessing.image.ImageDataGenerator(
+            horizontal_flip=True, width_shift_range=0.1, height_shift_range=0.1,
+            fill_mode="reflect")
+
+        def epoch() -> None:
+            model.fit(generator.flow(xf, yf, batch_size=SLIDES_BATCH), epochs=1, verbose=0)
+    train_rate = _timed_epochs(epoch, len(x))
+    xt = scale(x_test)
+    model.predict(xt[:SLIDES_BATCH * 4], batch_size=SLIDES_BATCH, verbose=0)
+    start = time.perf_counter()
+    model.predict(xt, batch_size=SLIDES_BATCH, verbose=0)
+    return {"train_images_per_s": train_rate,
+            "inference_images_per_s": len(xt) / (time.perf_counter() - start)}
+
+
+def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
+            x_test: np.ndarray, y_test: np.ndarray) -> dict:
+    model = build()
+    batches = EpochShuffledBatches(x, y, settings.batch_size, seed=0)
+    trained = training_model(model, settings, settings.learning_rate, 10 * len(batches))
+
+    def epoch() -> None:
+        trained.fit(batches, epochs=1, verbose=0, shuffle=False)
+    train_rate = _timed_epochs(epoch, len(x))
+    evaluate(model, x_test[:1000], y_test[:1000])  # warm-up
+    result = evaluate(model, x_test, y_test)
+    return {"train_images_per_s": train_rate,
+            "inference_images_per_s": len(x_test) / result.seconds}
+
+
+def bench(experiments: Sequence[str], images: int, data: str | None) -> dict:
+    cifar = load_cifar10(data)
+    x, y = cifar.x_train[:images], cifar.y_train[:images]
+    matmul = matmul_flops_per_second()
+    print(f"fp32 matrix multiply: {matmul / 1e9:.1f} GFLOP/s")
+    rows = []
+    for name in experiments:
+        build = importlib.import_module(f"experiments.{name}.model").build_model
+        settings = importlib.import_module(f"experiments.{name}.train").SETTINGS
+        train_flops = 3 * forward_flops(build())
+        for way, measure in (("slides", lambda b=build, s=settings: slides_way(
+                                  b, s, x, y, cifar.x_test)),
+                             ("ours", lambda b=build, s=settings: our_way(
+                                  b, s, x, y, cifar.x_test, cifar.y_test))):
+            row = {"experiment": name, "way": way,
+                   "batch_size": SLIDES_BATCH if way == "slides" else settings.batch_size,
+                   "augmentation": settings.augmentation is not None, **measure()}
+            row["mfu"] = row["train_images_per_s"] * train_flops / matmul
+            rows.append(row)
+            print(f"{name:20s} {way:6s} train {row['train_images_per_s']:7.0f} img/s  "
+                  f"inference {row['inference_images_per_s']:7.0f} img/s  "
+                  f"MFU {row['mfu']:.1%}")
+    return {"matmul_flops_per_s": matmul, "images": images, "rows": rows,
+            "train_flops_per_image": {name: 3 * forward_flops(
+                importlib.import_module(f"experiments.{name}.model").build_model())
+                for name in experiments}}
+
+
+def render(record: dict) -> str:
+    lines = [f"fp32 matrix-multiply rate: {record['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s "
+             f"({record['versions'].get('backend')} backend, {record['hardware']['cores']} "
+             f"cores, {record['hardware']['cpu']}); training measured on "
+             f"{record['images']} images after a warm-up epoch.\n",
+             "| experiment | way | batch | train img/s | inference img/s | MFU | "
+             "train ours/slides | inference ours/slides |",
+             "|---|---|---|---|---|---|---|---|"]
+    by_key = {(r["experiment"], r["way"]): r for r in record["rows"]}
+    for r in record["rows"]:
+        slides = by_key.get((r["experiment"], "slides"))
+        ratio = inference_ratio = ""
+        if r["way"] == "ours" and slides:
+            ratio = f"**{r['train_images_per_s'] / slides['train_images_per_s']:.2f}×**"
+            speedup = r["inference_images_per_s"] / slides["inference_images_per_s"]
+            inference_ratio = f"{speedup:.2f}×"
+        lines.append(f"| {r['experiment']} | {r['way']} | {r['batch_size']} "
+                     f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
+                     f"| {r['mfu']:.1%} | {ratio} | {inference_ratio} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m common.bench",
+        description="Train and evaluate the same models the slides' way and ours; report "
+                    "images/s, model FLOPs utilisation and the speed-up.")
+    parser.add_argument("--experiments", nargs="+", default=list(DEFAULT_EXPERIMENTS))
+    parser.add_argument("--images", type=int, default=6400,
+                        help="training images per timed epoch (default %(default)s)")
+    parser.add_argument("--data", default=None, help=f"as for training (default ${DATA_ENV})")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    commit, started = git_commit(), time.perf_counter()
+    record = {"kind": "bench", "command": command_line(), "commit": commit,
+              **bench(args.experiments, args.images, args.data), **environment()}
+    record["wall_seconds"] = round(time.perf_counter() - started, 1)
+    record["finished"] = now_iso()
+    path = write_record(args.results_dir, "bench", f"bench-{stamp()}", record)
+    table = render(record)
+    write_text_atomic(args.results_dir / "bench" / "README.md",
+                      "# Benchmark: the slides' way against ours\n\nGenerated by "
+                      f"`python -m common.bench` ([{path.name}]({path.name})); do not edit "
+                      f"by hand.\n\n{table}")
+    print(f"\n{table}\nrecorded {path}")
+    if args.results_dir.resolve() == RESULTS_DIR:
+        replace_section(REPO_ROOT / "README.md", "bench", table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""The benchmark's arithmetic: FLOP counts and the comparison table."""
+
+from __future__ import annotations
+
+from common.bench import forward_flops, render
+from experiments.exp01_baseline.model import build_model as build_exp01
+
+
+def test_exp01_forward_flops_by_hand() -> None:
+    # 2 x multiply-adds: conv1, conv2, conv3, poolhidden, output (recipes.md's table)
+    by_hand = 2 * (30 * 30 * 32 * 27 + 30 * 30 * 32 * 288 + 15 * 15 * 64 * 288
+                   + 3136 * 512 + 512 * 10)
+    assert forward_flops(build_exp01()) == by_hand == 29_659_904
+
+
+def test_table_reports_ratios_against_the_slides() -> None:
+    record = {"matmul_flops_per_s": 100e9, "images": 640,
+              "versions": {"backend": "tensorflow"}, "hardware": {"cores": 2, "cpu": "x"},
+              "rows": [{"experiment": "e", "way": "slides", "batch_size": 32,
+                        "train_images_per_s": 400.0, "inference_images_per_s": 2000.0,
+                        "mfu": 0.2},
+                       {"experiment": "e", "way": "ours", "batch_size": 64,
+                        "train_images_per_s": 900.0, "inference_images_per_s": 5000.0,
+                        "mfu": 0.45}]}
+    table = render(record)
+    assert "| e | ours | 64 | 900 | 5000 | 45.0% | **2.25×** | 2.50× |" in table
