@@ -79,8 +79,9 @@ def _keras_cache_dir() -> Path:
 
 
 def _load_auto() -> Cifar10:
-    if _keras_cache_dir().is_dir():
-        return _load_keras()
+    cache = _keras_cache_dir()
+    if (cache / "data_batch_1").is_file() and (cache / "test_batch").is_file():
+        return _load_keras()  # downloaded before: no network needed
     if SHARED_COPY.is_file():
         return load_cifar10(str(SHARED_COPY))
     try:

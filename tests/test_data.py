@@ -186,3 +186,11 @@ def test_shared_offline_copy() -> None:
     assert data.x_train.shape == (50000, 32, 32, 3) and data.x_test.shape == (10000, 32, 32, 3)
     np.testing.assert_array_equal(np.bincount(data.y_train), [5000] * 10)
     np.testing.assert_array_equal(np.bincount(data.y_test), [1000] * 10)
+
+
+def test_auto_ignores_an_empty_keras_cache_folder(tmp_path: Path, arrays: dict,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "keras_home" / "datasets" / "cifar-10-batches-py").mkdir(parents=True)
+    archive = write_tar(tmp_path / "copy.tar.gz", image_files(arrays))
+    monkeypatch.setattr(data_module, "SHARED_COPY", archive)
+    assert load_cifar10().source == str(archive)
