@@ -62,31 +62,40 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def accelerators() -> list[str]:
+    """GPUs the current Keras backend can use (empty on a CPU-only machine)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [d.name for d in tf.config.list_physical_devices("GPU")]
+    if backend == "torch":
+        import torch
+
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    if backend == "jax":
+        import jax
+
+        return [str(d) for d in jax.devices() if d.platform == "gpu"]
+    return []
+
+
 def environment() -> dict:
     """Hardware and library versions of this process."""
+    import importlib
+
     import keras
     import numpy
 
+    backend = keras.backend.backend()
     versions = {"python": platform.python_version(), "keras": keras.__version__,
-                "backend": keras.backend.backend(), "numpy": numpy.__version__}
-    gpus: list[str] = []
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        versions["tensorflow"] = tf.__version__
-        gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
-    elif keras.backend.backend() == "torch":
-        import torch
-
-        versions["torch"] = torch.__version__
-        gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    elif keras.backend.backend() == "jax":
-        import jax
-
-        versions["jax"] = jax.__version__
-        gpus = [str(d) for d in jax.devices() if d.platform == "gpu"]
+                "backend": backend, "numpy": numpy.__version__}
+    if backend in ("tensorflow", "torch", "jax"):
+        versions[backend] = importlib.import_module(backend).__version__
     return {
-        "hardware": {"cpu": _cpu_name(), "cores": os.cpu_count(), "gpus": gpus,
+        "hardware": {"cpu": _cpu_name(), "cores": os.cpu_count(), "gpus": accelerators(),
                      "platform": platform.platform()},
         "versions": versions,
     }

@@ -31,6 +31,7 @@ from common.model_io import save_h5
 from common.records import (
     MODELS_DIR,
     RESULTS_DIR,
+    accelerators,
     command_line,
     environment,
     git_commit,
@@ -144,6 +145,16 @@ class EpochKeyedRandomness(keras.callbacks.Callback):
                 var.assign(keras.ops.convert_to_tensor([seed, epoch << 20], dtype=var.dtype))
 
 
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+
+
+def resolve_precision(choice: str) -> str:
+    """'auto' -> mixed_float16 where a GPU is visible (tensor cores), else float32."""
+    if choice != "auto":
+        return choice
+    return "mixed_float16" if accelerators() else "float32"
+
+
 def training_model(model: keras.Model, settings: Settings, learning_rate: float,
                    total_steps: int) -> keras.Model:
     """``model`` compiled for training, behind the augmentation layers if there are any.
@@ -200,6 +211,9 @@ def parse_args(name: str, settings: Settings, argv: Sequence[str] | None) -> arg
                         help="train on only this many images (quick checks)")
     parser.add_argument("--fresh", action="store_true",
                         help="discard an interrupted run's backup and start over")
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
+                        help="auto: mixed_float16 on a GPU, float32 on CPU (default auto); "
+                             "the saved .h5 is float32 either way")
     parser.add_argument("--tensorboard", action="store_true",
                         help="also write TensorBoard logs to results/<name>/tensorboard")
     parser.add_argument("--model-dir", type=Path, default=MODELS_DIR, help=argparse.SUPPRESS)
@@ -223,7 +237,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     if args.fresh:
         shutil.rmtree(state_dir, ignore_errors=True)
     options = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "data",
-                                             "limit")}
+                                             "limit", "precision")}
     run = _start_or_resume(state_dir, options)
 
     keras.utils.set_random_seed(args.seed)
@@ -237,7 +251,12 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     print(f"data: {data.source} - {len(train_idx)} train / {len(x_val)} validation / "
           f"{len(data.x_test)} test images")
 
-    model = build_model()
+    precision = resolve_precision(args.precision)
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        model = build_model()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")  # later builds: float32
     model.summary()
     trained = training_model(model, settings, args.lr, len(batches) * args.epochs)
 
@@ -260,9 +279,13 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     history = _read_history(history_csv)
     best_epoch = int(np.argmax(history["val_accuracy"])) + 1
     trained.load_weights(state_dir / "best.weights.h5")
-    if trained is not model:  # the slides' test script calls evaluate(): needs loss + metric
-        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    model_path = save_h5(model, args.model_dir / f"{name}.h5")
+    export = model
+    if precision != "float32":  # mixed precision keeps float32 weights: copy them over
+        export = build_model()
+        export.set_weights(model.get_weights())
+    if export is not trained:  # the slides' test script calls evaluate(): needs loss + metric
+        export.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model_path = save_h5(export, args.model_dir / f"{name}.h5")
 
     run_id = f"train-{run['started_stamp']}-seed{args.seed}"
     out_dir = args.results_dir / name
@@ -280,7 +303,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "data": {"source": relative(Path(data.source)) if data.source != "keras" else "keras",
                  "train": len(train_idx), "validation": len(x_val), "test": len(data.x_test)},
         "settings": {**settings.describe(), "epochs": args.epochs, "batch_size": args.batch_size,
-                     "learning_rate": args.lr, "optimizer": "Adam",
+                     "learning_rate": args.lr, "precision": precision, "optimizer": "Adam",
                      "loss": "categorical_crossentropy", "kept": "best validation accuracy"},
         "params": model.count_params(),
         "epochs_run": len(history["loss"]),

@@ -140,3 +140,16 @@ def test_help_works_without_data() -> None:
     out = subprocess.run([sys.executable, "-m", "experiments.exp01_baseline.train", "--help"],
                          cwd=REPO, capture_output=True, text=True, check=True).stdout
     assert "--epochs" in out and "--seed" in out and "--data" in out
+
+
+def test_mixed_precision_training_still_saves_a_float32_model(tmp_path: Path,
+                                                              npz_path: Path) -> None:
+    train_main("exp01_baseline", build_exp01, EXP01,
+               ["--epochs", "1", "--batch-size", "16", "--precision", "mixed_bfloat16",
+                "--data", str(npz_path), *dirs(tmp_path)])
+    reloaded = keras.models.load_model(tmp_path / "models" / "exp01_baseline.h5")
+    assert {layer.dtype_policy.name for layer in reloaded.layers} == {"float32"}
+    assert all(w.dtype == np.float32 for w in reloaded.get_weights())
+    assert keras.mixed_precision.global_policy().name == "float32"  # nothing leaks
+    x = scale(load_cifar10(str(npz_path)).x_test)
+    assert np.isfinite(reloaded.predict(x, verbose=0)).all()
