@@ -2,6 +2,9 @@
 
 import logging
 import os
+import time
+
+STARTED = time.perf_counter()  # entry points import common first: their start time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's C++ info chatter
 # Keras warns that .h5 is a legacy format; the slides' scripts need exactly that format.

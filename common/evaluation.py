@@ -15,6 +15,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+import common
 from common import plots
 from common.data import CLASS_NAMES, DATA_ENV, load_cifar10, scale
 from common.errors import exit_on_user_error
@@ -119,6 +120,7 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model],
         "test_accuracy": result.accuracy,
         "per_class_accuracy": result.per_class,
         "forward_seconds": round(result.seconds, 2),
+        "command_seconds": round(time.perf_counter() - common.STARTED, 2),  # imports included
         "finished": now_iso(),
         "confusion_png": confusion_png.name,
         "predictions_png": predictions_png.name,
