@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import math
 import shutil
@@ -234,6 +235,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     wall_start = time.perf_counter()
     commit = git_commit()  # the code this run starts with, before anyone edits it
     state_dir = args.model_dir / "checkpoints" / name  # backups of a run in progress
+    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise UserError("--tensorboard needs the tensorboard package: "
+                        "pip install -r requirements.txt")
     if args.fresh:
         shutil.rmtree(state_dir, ignore_errors=True)
     options = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "data",

@@ -153,3 +153,11 @@ def test_mixed_precision_training_still_saves_a_float32_model(tmp_path: Path,
     assert keras.mixed_precision.global_policy().name == "float32"  # nothing leaks
     x = scale(load_cifar10(str(npz_path)).x_test)
     assert np.isfinite(reloaded.predict(x, verbose=0)).all()
+
+
+def test_tensorboard_flag_writes_event_logs(tmp_path: Path, npz_path: Path) -> None:
+    train_main("exp01_baseline", build_exp01, EXP01,
+               ["--epochs", "1", "--batch-size", "16", "--tensorboard",
+                "--data", str(npz_path), *dirs(tmp_path)])
+    events = list((tmp_path / "results" / "exp01_baseline" / "tensorboard").rglob("events.*"))
+    assert events and all(e.stat().st_size > 0 for e in events)
