@@ -23,6 +23,7 @@ import importlib
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -61,11 +62,12 @@ def forward_flops(model: keras.Model) -> int:
     return flops
 
 
-def matmul_flops_per_second(size: int = 2048, repeats: int = 8) -> float:
-    """This machine's fp32 matrix-multiply rate through the Keras backend (best of N)."""
+def matmul_flops_per_second(size: int = 2048, repeats: int = 8,
+                            dtype: str = "float32") -> float:
+    """This machine's matrix-multiply rate through the Keras backend (best of N)."""
     rng = np.random.default_rng(0)
-    a = keras.ops.convert_to_tensor(rng.standard_normal((size, size), dtype=np.float32))
-    b = keras.ops.convert_to_tensor(rng.standard_normal((size, size), dtype=np.float32))
+    a = keras.ops.cast(rng.standard_normal((size, size), dtype=np.float32), dtype)
+    b = keras.ops.cast(rng.standard_normal((size, size), dtype=np.float32), dtype)
     keras.ops.convert_to_numpy(keras.ops.matmul(a, b))  # warm-up
     best = float("inf")
     for _ in range(repeats):
@@ -151,6 +153,54 @@ def bench(experiments: Sequence[str], images: int, data: str | None) -> dict:
                 for name in experiments}}
 
 
+def _experiment(name: str) -> tuple:
+    build = importlib.import_module(f"experiments.{name}.model").build_model
+    return build, importlib.import_module(f"experiments.{name}.train").SETTINGS
+
+
+def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Sequence[str],
+          images: int, data: str | None) -> dict:
+    """Our training path under each batch size and precision: the measured choices."""
+    cifar = load_cifar10(data)
+    x, y = cifar.x_train[:images], cifar.y_train[:images]
+    rates = {p: matmul_flops_per_second(dtype=p.removeprefix("mixed_")) for p in precisions}
+    rows = []
+    for name in experiments:
+        build, settings = _experiment(name)
+        train_flops = 3 * forward_flops(build())
+        for precision in precisions:
+            for batch_size in batch_sizes:
+                keras.mixed_precision.set_global_policy(precision)
+                try:
+                    row = our_way(build, replace(settings, batch_size=batch_size), x, y,
+                                  cifar.x_test, cifar.y_test)
+                finally:
+                    keras.mixed_precision.set_global_policy("float32")
+                row |= {"experiment": name, "precision": precision, "batch_size": batch_size,
+                        "mfu_vs_fp32_matmul": row["train_images_per_s"] * train_flops
+                        / rates["float32"]}
+                rows.append(row)
+                print(f"{name:20s} {precision:15s} batch {batch_size:4d}  train "
+                      f"{row['train_images_per_s']:6.0f} img/s  inference "
+                      f"{row['inference_images_per_s']:6.0f} img/s")
+    return {"matmul_flops_per_s": rates, "images": images, "rows": rows}
+
+
+def render_sweep(record: dict) -> str:
+    rates = ", ".join(f"{p}: {r / 1e9:.1f} GFLOP/s" for p, r in
+                      record["matmul_flops_per_s"].items())
+    lines = [f"Matrix-multiply rates ({rates}); {record['hardware']['cores']} cores, "
+             f"{record['hardware']['cpu']}; {record['images']} training images per timed "
+             f"epoch.\n",
+             "| experiment | precision | batch | train img/s | inference img/s "
+             "| MFU vs fp32 matmul |", "|---|---|---|---|---|---|"]
+    for r in record["rows"]:
+        lines.append(f"| {r['experiment']} | {r['precision']} | {r['batch_size']} "
+                     f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
+                     f"| {r['mfu_vs_fp32_matmul']:.1%} |")
+    return "\n".join(lines) + "\n"
+
+
 def render(record: dict) -> str:
     lines = [f"fp32 matrix-multiply rate: {record['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s "
              f"({record['versions'].get('backend')} backend, {record['hardware']['cores']} "
@@ -182,11 +232,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--images", type=int, default=6400,
                         help="training images per timed epoch (default %(default)s)")
     parser.add_argument("--data", default=None, help=f"as for training (default ${DATA_ENV})")
+    parser.add_argument("--sweep", action="store_true",
+                        help="instead: our way under each --batch-sizes and --precisions")
+    parser.add_argument("--batch-sizes", nargs="+", type=int, default=[32, 64, 128, 256])
+    parser.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
     parser.add_argument("--report", action="store_true",
                         help="measure nothing: rewrite the tables from the latest record")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     folder = args.results_dir / "bench"
+    if args.sweep:
+        commit, started = git_commit(), time.perf_counter()
+        record = {"kind": "bench-sweep", "command": command_line(), "commit": commit,
+                  **sweep(args.experiments, args.batch_sizes, args.precisions, args.images,
+                          args.data), **environment()}
+        record["wall_seconds"] = round(time.perf_counter() - started, 1)
+        record["finished"] = now_iso()
+        path = write_record(args.results_dir, "bench", f"sweep-{stamp()}", record)
+        write_text_atomic(folder / "choices.md",
+                          "# Measured choices: our training path, batch size x precision\n\n"
+                          f"Generated by `{record['command']}` ([{path.name}]({path.name}))."
+                          f"\n\n{render_sweep(record)}")
+        print(f"\n{render_sweep(record)}\nrecorded {path}")
+        return
     if args.report:
         records = sorted(folder.glob("bench-*.json"))
         if not records:
