@@ -240,12 +240,12 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
                         "pip install -r requirements.txt")
     if args.fresh:
         shutil.rmtree(state_dir, ignore_errors=True)
+    data = load_cifar10(args.data)  # bad data fails here, before anything is written
     options = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "data",
                                              "limit", "precision")}
     run = _start_or_resume(state_dir, options)
 
     keras.utils.set_random_seed(args.seed)
-    data = load_cifar10(args.data)
     train_idx, val_idx = train_val_split(data.y_train, settings.val_fraction)
     if args.limit:
         train_idx, val_idx = train_idx[:args.limit], val_idx[:max(args.limit // 9, 10)]
@@ -272,7 +272,8 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     if previous.get("val_accuracy"):  # a resumed run must beat its earlier best
         best.best = max(previous["val_accuracy"])
     callbacks = [EpochKeyedRandomness(batches), StopOnNonFiniteLoss(), EpochStats(),
-                 keras.callbacks.BackupAndRestore(state_dir / "backup"),
+                 # two generations: a kill -9 while writing one leaves the other
+                 keras.callbacks.BackupAndRestore(state_dir / "backup", double_checkpoint=True),
                  keras.callbacks.CSVLogger(history_csv, append=True), best]
     if args.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(args.results_dir / name / "tensorboard"))
@@ -337,6 +338,8 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
 def _start_or_resume(state_dir: Path, options: dict) -> dict:
     """Create or reload the bookkeeping of a run that may be resumed later."""
     state_file = state_dir / "run.json"
+    if state_file.is_file() and not _read_history(state_dir / "history.csv"):
+        shutil.rmtree(state_dir)  # stopped before its first epoch: nothing to resume
     if state_file.is_file():
         run = json.loads(state_file.read_text())
         if run["options"] != options:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import keras
@@ -128,6 +133,32 @@ def test_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(
     assert "resuming" in capsys.readouterr().out
     assert len(history(tmp_path)) == 4
     assert all(np.isfinite(w).all() for w in weights(tmp_path))
+
+
+def test_kill_9_then_the_same_command_finishes(tmp_path: Path, npz_path: Path) -> None:
+    command = [sys.executable, "-m", "experiments.exp01_baseline.train", "--epochs", "4",
+               "--batch-size", "8", "--data", str(npz_path),
+               "--model-dir", str(tmp_path / "models"), "--results-dir", str(tmp_path / "results")]
+    repo = Path(__file__).resolve().parent.parent
+    history_csv = tmp_path / "models" / "checkpoints" / "exp01_baseline" / "history.csv"
+    process = subprocess.Popen(command, cwd=repo, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:  # wait for epoch 1's backup
+        if history_csv.is_file() and len(history_csv.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (tmp_path / "models" / "exp01_baseline.h5").exists()  # it really was cut off
+
+    rerun = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert "resuming the interrupted run" in rerun.stdout
+    [csv] = (tmp_path / "results" / "exp01_baseline").glob("*.history.csv")
+    epochs = [line.split(",")[0] for line in csv.read_text().splitlines()[1:]]
+    assert epochs == ["0", "1", "2", "3"]  # every epoch once: none lost, none repeated
+    keras.models.load_model(tmp_path / "models" / "exp01_baseline.h5")
 
 
 # ------------------------------------------------------------------ atomic writes

@@ -127,13 +127,21 @@ def test_nonsense_options_are_refused(option: list[str], capsys) -> None:
     assert "must be a positive" in capsys.readouterr().err
 
 
-def test_missing_data_path_is_one_line(tmp_path: Path, capsys) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        train_main("exp01_baseline", build_exp01, EXP01,
-                   ["--data", str(tmp_path / "nope"), *dirs(tmp_path)])
-    assert exit_info.value.code == 2
-    assert "does not exist" in capsys.readouterr().err
-    assert not (tmp_path / "models" / "exp01_baseline.h5").exists()
+def test_bad_data_is_one_line_and_harms_nothing_saved(tmp_path: Path, capsys) -> None:
+    saved = tmp_path / "models" / "exp01_baseline.h5"
+    saved.parent.mkdir()
+    saved.write_bytes(b"an earlier good model")
+    empty_class = tmp_path / "tree" / "train" / "cat"
+    empty_class.mkdir(parents=True)
+    for data, match in ((tmp_path / "nope", "does not exist"),
+                        (tmp_path / "tree", "no train/<class>/ images for airplane")):
+        with pytest.raises(SystemExit) as exit_info:
+            train_main("exp01_baseline", build_exp01, EXP01,
+                       ["--data", str(data), *dirs(tmp_path)])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert match in err and len(err.strip().splitlines()) == 1
+    assert saved.read_bytes() == b"an earlier good model"
 
 
 def test_help_works_without_data() -> None:
