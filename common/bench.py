@@ -130,11 +130,10 @@ def bench(experiments: Sequence[str], images: int, data: str | None) -> dict:
     x, y = cifar.x_train[:images], cifar.y_train[:images]
     matmul = matmul_flops_per_second()
     print(f"fp32 matrix multiply: {matmul / 1e9:.1f} GFLOP/s")
-    rows = []
+    rows, flops = [], {}
     for name in experiments:
-        build = importlib.import_module(f"experiments.{name}.model").build_model
-        settings = importlib.import_module(f"experiments.{name}.train").SETTINGS
-        train_flops = 3 * forward_flops(build())
+        build, settings = _experiment(name)
+        train_flops = flops[name] = 3 * forward_flops(build())
         for way, measure in (("slides", lambda b=build, s=settings: slides_way(
                                   b, s, x, y, cifar.x_test)),
                              ("ours", lambda b=build, s=settings: our_way(
@@ -148,9 +147,7 @@ def bench(experiments: Sequence[str], images: int, data: str | None) -> dict:
                   f"inference {row['inference_images_per_s']:7.0f} img/s  "
                   f"MFU {row['mfu']:.1%}")
     return {"matmul_flops_per_s": matmul, "images": images, "rows": rows,
-            "train_flops_per_image": {name: 3 * forward_flops(
-                importlib.import_module(f"experiments.{name}.model").build_model())
-                for name in experiments}}
+            "train_flops_per_image": flops}
 
 
 def _experiment(name: str) -> tuple:

@@ -117,6 +117,11 @@ def relative(path: Path) -> str:
         return str(path)
 
 
+def data_source(source: str) -> str:
+    """How a run record names its data: 'keras' or a repository-relative path."""
+    return source if source == "keras" else relative(Path(source))
+
+
 def write_record(results_dir: Path, experiment: str, name: str, record: dict) -> Path:
     """Write ``results/<experiment>/<name>.json`` atomically; never overwrites another."""
     folder = Path(results_dir) / experiment
