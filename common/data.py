@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import DataError
-from common.files import atomic_path
+from common.files import atomic_path, sha256_of
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer",
                "dog", "frog", "horse", "ship", "truck")
@@ -155,13 +155,10 @@ def verify_checksum(path: Path) -> None:
             expected = parts[0].lower()
     if expected is None:
         return
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != expected:
+    actual = sha256_of(path)
+    if actual != expected:
         raise DataError(f"{path} does not match its checksum in {sums} "
-                        f"(sha256 {digest.hexdigest()[:12]}..., expected {expected[:12]}...): "
+                        f"(sha256 {actual[:12]}..., expected {expected[:12]}...): "
                         f"the file is damaged or was replaced; fetch it again")
 
 

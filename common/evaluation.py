@@ -19,6 +19,7 @@ import common
 from common import plots
 from common.data import CLASS_NAMES, DATA_ENV, load_cifar10, scale
 from common.errors import exit_on_user_error
+from common.files import sha256_of
 from common.model_io import load_h5
 from common.records import (
     MODELS_DIR,
@@ -29,7 +30,6 @@ from common.records import (
     git_commit,
     now_iso,
     relative,
-    sha256_of,
     stamp,
     write_record,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -40,3 +41,12 @@ def write_text_atomic(target: Path, text: str) -> None:
 
 def write_json_atomic(target: Path, obj: object) -> None:
     write_text_atomic(target, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

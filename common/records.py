@@ -5,7 +5,6 @@ Every number in ``results/`` comes from one of these JSON files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -99,14 +98,6 @@ def environment() -> dict:
                      "platform": platform.platform()},
         "versions": versions,
     }
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def relative(path: Path) -> str:

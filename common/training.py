@@ -27,7 +27,7 @@ import numpy as np
 from common import plots
 from common.data import DATA_ENV, load_cifar10, one_hot, scale, train_val_split
 from common.errors import UserError, exit_on_user_error
-from common.files import write_json_atomic
+from common.files import sha256_of, write_json_atomic
 from common.model_io import save_h5
 from common.records import (
     MODELS_DIR,
@@ -39,7 +39,6 @@ from common.records import (
     git_commit,
     now_iso,
     relative,
-    sha256_of,
     stamp,
     write_record,
 )
