@@ -21,7 +21,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                               suffix=target.suffix or ".tmp")
+                               suffix="".join(target.suffixes) or ".tmp")
     os.close(fd)
     tmp_path = Path(tmp)
     umask = os.umask(0)

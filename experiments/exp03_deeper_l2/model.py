@@ -11,10 +11,11 @@ from keras import layers, regularizers
 L2 = 1e-4
 
 
-def build_model(name: str = "exp03_deeper_l2") -> keras.Model:
+def build_model(name: str = "exp03_deeper_l2",
+                dropouts: tuple[float, float, float] = (0.2, 0.3, 0.4)) -> keras.Model:
     inputs = keras.Input(shape=(32, 32, 3), name="input")
     x = inputs
-    for block, (filters, dropout) in enumerate([(32, 0.2), (64, 0.3), (128, 0.4)], start=1):
+    for block, (filters, dropout) in enumerate(zip((32, 64, 128), dropouts, strict=True), start=1):
         for conv in (1, 2):
             x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
                               kernel_regularizer=regularizers.l2(L2),
@@ -22,7 +23,8 @@ def build_model(name: str = "exp03_deeper_l2") -> keras.Model:
             x = layers.BatchNormalization(name=f"block{block}_bn{conv}")(x)
             x = layers.Activation("relu", name=f"block{block}_relu{conv}")(x)
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
-        x = layers.Dropout(dropout, name=f"block{block}_dropout")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"block{block}_dropout")(x)
     x = layers.Flatten(name="flatten")(x)
     outputs = layers.Dense(10, activation="softmax", kernel_regularizer=regularizers.l2(L2),
                            name="output")(x)

@@ -12,10 +12,11 @@ from .model import build_model
 SETTINGS = Settings(
     idea="deeper (32-64-128) + L2",
     target=0.84,
-    epochs=25,  # no augmentation: more epochs only overfit further
-    batch_size=64,
+    epochs=30,  # 25 epochs ended at 83.65% with validation still creeping up
+    batch_size=64,  # fastest for this network in bf16 (results/bench/)
     learning_rate=1e-3,
     schedule="cosine",
+    label_smoothing=0.1,
 )
 
 if __name__ == "__main__":
