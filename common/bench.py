@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import itertools
 import json
 import time
 from collections.abc import Sequence
@@ -111,7 +112,8 @@ def slides_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
 
 
 def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
-            x_test: np.ndarray, y_test: np.ndarray, precision: str = "auto") -> dict:
+            x_test: np.ndarray, y_test: np.ndarray, precision: str = "auto",
+            jit_compile: bool = False) -> dict:
     keras.mixed_precision.set_global_policy(resolve_precision(precision))
     try:
         model = build()
@@ -119,6 +121,7 @@ def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
         keras.mixed_precision.set_global_policy("float32")
     batches = EpochShuffledBatches(x, y, settings.batch_size, seed=0)
     trained = training_model(model, settings, settings.learning_rate, 10 * len(batches))
+    trained.jit_compile = jit_compile  # XLA; Keras' default on TensorFlow is off
 
     def epoch() -> None:
         trained.fit(batches, epochs=1, verbose=0, shuffle=False)
@@ -163,8 +166,8 @@ def _experiment(name: str) -> tuple:
 
 
 def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Sequence[str],
-          images: int, data: str | None) -> dict:
-    """Our training path under each batch size and precision: the measured choices."""
+          images: int, data: str | None, jit_compiles: Sequence[bool] = (False,)) -> dict:
+    """Our training path under each batch size, precision (and XLA): the measured choices."""
     cifar = load_cifar10(data)
     x, y = cifar.x_train[:images], cifar.y_train[:images]
     rates = {p: matmul_flops_per_second(dtype=p.removeprefix("mixed_")) for p in precisions}
@@ -172,17 +175,18 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
     for name in experiments:
         build, settings = _experiment(name)
         train_flops = 3 * forward_flops(build())
-        for precision in precisions:
-            for batch_size in batch_sizes:
-                row = our_way(build, replace(settings, batch_size=batch_size), x, y,
-                              cifar.x_test, cifar.y_test, precision)
-                row |= {"experiment": name, "precision": precision, "batch_size": batch_size,
-                        "mfu_vs_fp32_matmul": row["train_images_per_s"] * train_flops
-                        / rates["float32"]}
-                rows.append(row)
-                print(f"{name:20s} {precision:15s} batch {batch_size:4d}  train "
-                      f"{row['train_images_per_s']:6.0f} img/s  inference "
-                      f"{row['inference_images_per_s']:6.0f} img/s")
+        for jit, precision, batch_size in itertools.product(jit_compiles, precisions,
+                                                             batch_sizes):
+            row = our_way(build, replace(settings, batch_size=batch_size), x, y,
+                          cifar.x_test, cifar.y_test, precision, jit)
+            row |= {"experiment": name, "precision": precision, "batch_size": batch_size,
+                    "jit_compile": jit,
+                    "mfu_vs_fp32_matmul": row["train_images_per_s"] * train_flops
+                    / rates["float32"]}
+            rows.append(row)
+            print(f"{name:20s} {precision:15s} jit {jit!s:5s} batch {batch_size:4d}  train "
+                  f"{row['train_images_per_s']:6.0f} img/s  inference "
+                  f"{row['inference_images_per_s']:6.0f} img/s")
     return {"matmul_flops_per_s": rates, "images": images, "rows": rows}
 
 
@@ -192,10 +196,11 @@ def render_sweep(record: dict) -> str:
     lines = [f"Matrix-multiply rates ({rates}); {record['hardware']['cores']} cores, "
              f"{record['hardware']['cpu']}; {record['images']} training images per timed "
              f"epoch.\n",
-             "| experiment | precision | batch | train img/s | inference img/s "
-             "| MFU vs fp32 matmul |", "|---|---|---|---|---|---|"]
+             "| experiment | precision | XLA | batch | train img/s | inference img/s "
+             "| MFU vs fp32 matmul |", "|---|---|---|---|---|---|---|"]
     for r in record["rows"]:
-        lines.append(f"| {r['experiment']} | {r['precision']} | {r['batch_size']} "
+        lines.append(f"| {r['experiment']} | {r['precision']} "
+                     f"| {'on' if r.get('jit_compile') else 'off'} | {r['batch_size']} "
                      f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
                      f"| {r['mfu_vs_fp32_matmul']:.1%} |")
     return "\n".join(lines) + "\n"
@@ -243,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="instead: our way under each --batch-sizes and --precisions")
     parser.add_argument("--batch-sizes", nargs="+", type=int, default=[32, 64, 128, 256])
     parser.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
+    parser.add_argument("--jit", action="store_true",
+                        help="--sweep also with XLA compilation (jit_compile=True)")
     parser.add_argument("--report", action="store_true",
                         help="measure nothing: rewrite the tables from the latest record")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
@@ -252,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         commit, started = git_commit(), time.perf_counter()
         record = {"kind": "bench-sweep", "command": command_line(), "commit": commit,
                   **sweep(args.experiments, args.batch_sizes, args.precisions, args.images,
-                          args.data), **environment()}
+                          args.data, (False, True) if args.jit else (False,)),
+                  **environment()}
         record["wall_seconds"] = round(time.perf_counter() - started, 1)
         record["finished"] = now_iso()
         path = write_record(args.results_dir, "bench", f"sweep-{stamp()}", record)

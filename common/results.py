@@ -5,13 +5,16 @@
 Prints the table and writes it to ``results/README.md`` with a chart of the steps
 (``results/steps.png``). Test accuracy comes from the test entry point's records; each is
 joined to the training run that produced the evaluated .h5 (by its SHA-256), so runs
-with several seeds show their mean and spread.
+with several seeds show their mean and spread. A row holds only the runs of the
+experiment's latest recipe (same settings, any seed); runs of earlier recipes are listed
+below it, so what was tried stays visible without blending into the mean.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +39,7 @@ class Row:
     backlinks: list[str]  # records the row was built from, relative to results/
     per_class: dict[str, float]  # latest evaluation's accuracy per class
     val_curve: list[float]  # latest training run's validation accuracy per epoch
+    earlier: list[tuple[float, dict]]  # (test accuracy, train record) of earlier recipes
 
     @property
     def mean(self) -> float:
@@ -59,7 +63,13 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
         by_experiment.setdefault(experiment, []).append((test, trains.get(sha)))
 
     rows = []
-    for experiment, pairs in sorted(by_experiment.items()):
+    for experiment, all_pairs in sorted(by_experiment.items()):
+        trained = [train for _, train in all_pairs if train]
+        latest = max(trained, key=lambda r: r["finished"]) if trained else None
+        pairs = [(t, r) for t, r in all_pairs if r is None or _recipe(r) == _recipe(latest)]
+        earlier = sorted(((t["test_accuracy"], r) for t, r in all_pairs
+                          if r is not None and _recipe(r) != _recipe(latest)),
+                         key=lambda pair: pair[1]["finished"])
         runs = sorted((train for _, train in pairs if train), key=lambda r: r["finished"])
         last_test = max((test for test, _ in pairs), key=lambda t: t["finished"])
         rows.append(Row(
@@ -69,15 +79,50 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             accuracies=[test["test_accuracy"] for test, _ in pairs],
             params=last_test.get("params"),
             epochs=sorted({r["epochs_run"] for r in runs}),
-            train_seconds=[r["train_seconds"] for r in runs],
+            train_seconds=[_wall_seconds(r) for r in runs],
             data=Path(last_test["data"]["source"]).name,
             date=last_test["finished"][:10],
             backlinks=[p["_path"].relative_to(results_dir).as_posix()
                        for test, train in pairs for p in (test, train) if p],
             per_class=last_test.get("per_class_accuracy", {}),
             val_curve=_val_curve(runs[-1]) if runs else [],
+            earlier=earlier,
         ))
     return rows
+
+
+def _recipe(train: dict | None) -> str:
+    """What makes two runs the same experiment up to the seed."""
+    if train is None:
+        return ""
+    return json.dumps([train.get("settings"), train.get("data", {}).get("source")],
+                      sort_keys=True)
+
+
+def _wall_seconds(train: dict) -> float:
+    """The train command's wall time; a resumed run's epochs when it took several."""
+    if train.get("resumed") or "wall_seconds" not in train:
+        return train["train_seconds"]
+    return train["wall_seconds"]
+
+
+def render_earlier(rows: Sequence[Row]) -> str:
+    """Runs of earlier recipes: what was tried before the current settings."""
+    lines = ["| experiment | test accuracy | seed | epochs | batch | learning rate | precision "
+             "| training time | commit |", "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        for accuracy, r in row.earlier:
+            s = r.get("settings", {})
+            lines.append(f"| {row.experiment} | {accuracy:.2%} | {r['seed']} | {r['epochs_run']} "
+                         f"| {s.get('batch_size', '—')} | {s.get('learning_rate', '—')} "
+                         f"| {s.get('precision', '—')} | {_minutes([_wall_seconds(r)])} "
+                         f"| {r['commit']} |")
+    return "\n".join(lines) + "\n" if len(lines) > 2 else ""
+
+
+def series_minutes(rows: Sequence[Row]) -> float:
+    """Training time of the whole series: each experiment's mean over its seeds."""
+    return sum(statistics.fmean(r.train_seconds) for r in rows if r.train_seconds) / 60
 
 
 def _val_curve(train: dict) -> list[float]:
@@ -151,8 +196,11 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
         "do not edit by hand.\n"
         "Test accuracy is on the 10,000 test images, measured by each experiment's test "
         "entry point; with several seeds it is mean ± standard deviation (n, min–max). "
-        "Training time is the sum of epoch times (training + validation).\n\n"
+        "Training time is the train command's wall time (for a resumed run, the sum of "
+        "its epoch times).\n\n"
         f"{render(rows)}\n"
+        f"Whole series, one run of each step: **{series_minutes(rows):.1f} min** of "
+        f"training.\n\n"
         f"![test accuracy of each step]({steps_png.name})\n\n"
         "## What each step changed\n\n"
         f"Validation accuracy per epoch, latest run of each experiment "
@@ -164,7 +212,10 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
         "Per-experiment folders hold each run's record (`train-*.json`, `test-*.json`), "
         "per-epoch metrics (`*.history.csv`), training curves (`*.curves.png`), the latest "
         "confusion matrix (`confusion.png`) and captioned test images (`predictions.png`).\n\n"
-        f"## Records behind each row\n\n{sources}\n")
+        f"## Records behind each row\n\n{sources}\n"
+        + (f"\n## Earlier recipes\n\nRuns with other settings than the row's latest "
+           f"(kept, not averaged in):\n\n{render_earlier(rows)}" if render_earlier(rows)
+           else ""))
     target = results_dir / "README.md"
     write_text_atomic(target, text)
     return target
@@ -193,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 def update_project_readme(rows: Sequence[Row], readme: Path) -> None:
     """Refresh the results section of the project README."""
     replace_section(readme, "results", f"{render(rows)}\n"
+                    f"Whole series, one run of each step: **{series_minutes(rows):.1f} min** "
+                    f"of training.\n\n"
                     f"![test accuracy of each step](results/steps.png)\n")
 
 

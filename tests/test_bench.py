@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.bench import forward_flops, render
+from common.bench import forward_flops, render, render_sweep
 from experiments.exp01_baseline.model import build_model as build_exp01
 
 
@@ -31,3 +31,12 @@ def test_table_reports_ratios_against_the_slides() -> None:
     assert ("| e | ours | mixed_bfloat16 | 64 | 900 | 5000 | 45.0% | **2.25×** | 2.50× |"
             in table)
     assert "e: training with augmentation runs at **90%** of the throughput without it" in table
+
+
+def test_sweep_table_shows_each_measured_choice() -> None:
+    record = {"matmul_flops_per_s": {"float32": 100e9}, "images": 640,
+              "hardware": {"cores": 2, "cpu": "x"},
+              "rows": [{"experiment": "e", "precision": "mixed_bfloat16", "jit_compile": True,
+                        "batch_size": 64, "train_images_per_s": 800.0,
+                        "inference_images_per_s": 3000.0, "mfu_vs_fp32_matmul": 0.55}]}
+    assert "| e | mixed_bfloat16 | on | 64 | 800 | 3000 | 55.0% |" in render_sweep(record)

@@ -73,6 +73,23 @@ def test_per_class_table_shows_what_each_step_changed(filled: Path) -> None:
     assert "| cat | 56.0% | 58.0% (+2.0) |" in table
 
 
+def test_earlier_recipes_are_listed_not_averaged(filled: Path) -> None:
+    old = train_record("exp01_baseline", "old", 0) | {"settings": {"batch_size": 64},
+                                                      "commit": "abc123"}
+    write_record(filled, "exp01_baseline", "train-old", old)
+    write_record(filled, "exp01_baseline", "test-old",
+                 eval_record("exp01_baseline", "old", 0.10, "2026-11-20T12:00:00"))
+    exp01, exp02 = results.collect(filled)
+    assert sorted(exp01.accuracies) == [0.74, 0.76]  # the latest recipe's two seeds
+    assert [(accuracy, r["commit"]) for accuracy, r in exp01.earlier] == [(0.10, "abc123")]
+    assert "| exp01_baseline | 10.00% | 0 | 20 | 64 |" in results.render_earlier([exp01, exp02])
+    # the series: exp01's mean (660 s, 720 s) plus exp02's 660 s
+    assert results.series_minutes([exp01, exp02]) == pytest.approx((690 + 660) / 60)
+    results.main(["--results-dir", str(filled)])
+    readme = (filled / "README.md").read_text()
+    assert "## Earlier recipes" in readme and "Whole series" in readme
+
+
 def test_same_second_records_are_both_kept(tmp_path: Path) -> None:
     first = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 1})
     second = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 2})
