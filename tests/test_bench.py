@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from common.bench import forward_flops, render, render_sweep
+import json
+from pathlib import Path
+
+from common.bench import forward_flops, render, render_sweep, write_choices
 from experiments.exp01_baseline.model import build_model as build_exp01
 
 
@@ -40,3 +43,13 @@ def test_sweep_table_shows_each_measured_choice() -> None:
                         "batch_size": 64, "train_images_per_s": 800.0,
                         "inference_images_per_s": 3000.0, "mfu_vs_fp32_matmul": 0.55}]}
     assert "| e | mixed_bfloat16 | on | 64 | 800 | 3000 | 55.0% |" in render_sweep(record)
+
+
+def test_choices_list_every_sweep_newest_first(tmp_path: Path) -> None:
+    for stamp, backend in (("20260101-000000", "tensorflow"), ("20260102-000000", "jax")):
+        record = {"matmul_flops_per_s": {"float32": 1e11}, "images": 64, "commit": "c",
+                  "command": f"sweep on {backend}", "versions": {"backend": backend},
+                  "hardware": {"cores": 2, "cpu": "x"}, "rows": []}
+        (tmp_path / f"sweep-{stamp}.json").write_text(json.dumps(record))
+    text = write_choices(tmp_path).read_text()
+    assert text.index("jax backend") < text.index("tensorflow backend")
