@@ -13,8 +13,8 @@ SETTINGS = Settings(
     idea="+ BatchNormalization",
     target=0.79,
     epochs=20,
-    batch_size=128,  # as exp01, so the step changes one thing
-    learning_rate=2e-3,  # BN tolerates a higher rate; its noise also regularizes
+    batch_size=64,  # small batches: BN's batch noise regularizes (batch 128 + 2e-3: 75.46%)
+    learning_rate=1e-3,
     schedule="cosine",
     label_smoothing=0.1,
 )
