@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -161,6 +162,25 @@ def test_mixed_precision_training_still_saves_a_float32_model(tmp_path: Path,
     assert keras.mixed_precision.global_policy().name == "float32"  # nothing leaks
     x = scale(load_cifar10(str(npz_path)).x_test)
     assert np.isfinite(reloaded.predict(x, verbose=0)).all()
+
+
+def test_sgd_recipe_trains_with_nesterov_momentum_and_records_it(tmp_path: Path,
+                                                                  npz_path: Path) -> None:
+    sgd = dataclasses.replace(EXP01, optimizer="sgd", learning_rate=0.05)
+    train_main("exp01_baseline", build_exp01, sgd,
+               ["--epochs", "1", "--batch-size", "16", "--data", str(npz_path), *dirs(tmp_path)])
+    record = json.loads(next((tmp_path / "results" / "exp01_baseline").glob("train-*.json"))
+                        .read_text())
+    assert record["settings"]["optimizer"] == "sgd"
+    assert record["settings"]["learning_rate"] == 0.05
+    optimizer = training.make_optimizer("sgd", 0.05)
+    assert isinstance(optimizer, keras.optimizers.SGD)
+    assert optimizer.momentum == 0.9 and optimizer.nesterov
+
+
+def test_unknown_optimizer_is_refused_when_the_recipe_is_written() -> None:
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        dataclasses.replace(EXP01, optimizer="rmsprop")
 
 
 def test_tensorboard_flag_writes_event_logs(tmp_path: Path, npz_path: Path) -> None:
