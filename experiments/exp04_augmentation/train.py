@@ -26,9 +26,10 @@ def augmentation() -> list[keras.layers.Layer]:
 SETTINGS = Settings(
     idea="+ augmentation, more epochs",
     target=0.88,
-    epochs=50,  # 35 ended with its best epoch last: far from converged
+    epochs=60,  # 50 epochs with Adam: 86.63%, training accuracy 94% against 86% validation
     batch_size=64,
-    learning_rate=1e-3,
+    optimizer="sgd",  # Adam + L2 left that gap; with SGD, L2 is true weight decay
+    learning_rate=0.05,
     schedule="cosine",
     label_smoothing=0.1,
     augmentation=augmentation,
