@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--jit", action="store_true",
                         help="--sweep also with XLA compilation (jit_compile=True)")
     parser.add_argument("--report", action="store_true",
-                        help="measure nothing: rewrite the tables from the latest record")
+                        help="measure nothing: rewrite the tables from the records")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     folder = args.results_dir / "bench"
@@ -289,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not records:
             raise SystemExit(f"error: no benchmark records in {folder}; run python -m common.bench")
         path, record = records[-1], json.loads(records[-1].read_text())
+        write_choices(folder)
     else:
         commit, started = git_commit(), time.perf_counter()
         record = {"kind": "bench", "command": command_line(), "commit": commit,
