@@ -95,8 +95,13 @@ def _recipe(train: dict | None) -> str:
     """What makes two runs the same experiment up to the seed."""
     if train is None:
         return ""
-    return json.dumps([train.get("settings"), train.get("data", {}).get("source")],
-                      sort_keys=True)
+    settings = {**train.get("settings", {}), "optimizer": _optimizer(train)}
+    return json.dumps([settings, train.get("data", {}).get("source")], sort_keys=True)
+
+
+def _optimizer(train: dict) -> str:
+    """The run's optimizer; records before Settings.optimizer wrote "Adam"."""
+    return str(train.get("settings", {}).get("optimizer", "adam")).lower()
 
 
 def _wall_seconds(train: dict) -> float:
@@ -108,13 +113,14 @@ def _wall_seconds(train: dict) -> float:
 
 def render_earlier(rows: Sequence[Row]) -> str:
     """Runs of earlier recipes: what was tried before the current settings."""
-    lines = ["| experiment | test accuracy | seed | epochs | batch | learning rate | precision "
-             "| training time | commit |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| experiment | test accuracy | seed | epochs | batch | optimizer | learning rate "
+             "| precision | training time | commit |", "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         for accuracy, r in row.earlier:
             s = r.get("settings", {})
             lines.append(f"| {row.experiment} | {accuracy:.2%} | {r['seed']} | {r['epochs_run']} "
-                         f"| {s.get('batch_size', '—')} | {s.get('learning_rate', '—')} "
+                         f"| {s.get('batch_size', '—')} | {_optimizer(r)} "
+                         f"| {s.get('learning_rate', '—')} "
                          f"| {s.get('precision', '—')} | {_minutes([_wall_seconds(r)])} "
                          f"| {r['commit']} |")
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""

@@ -90,6 +90,22 @@ def test_earlier_recipes_are_listed_not_averaged(filled: Path) -> None:
     assert "## Earlier recipes" in readme and "Whole series" in readme
 
 
+def test_optimizer_splits_recipes_whatever_its_spelling(filled: Path) -> None:
+    # Older records wrote "Adam", newer ones the recipe's "adam": one recipe, two seeds.
+    for name, sha, seed, optimizer in (("z", "z", 3, "sgd"), ("x", "x", 4, "Adam"),
+                                       ("y", "y", 5, "adam")):
+        settings = {"batch_size": 64, "optimizer": optimizer}
+        write_record(filled, "exp03_deeper_l2", f"train-{name}",
+                     train_record("exp03_deeper_l2", sha, seed) | {"settings": settings,
+                                                                   "commit": name})
+        write_record(filled, "exp03_deeper_l2", f"test-{name}",
+                     eval_record("exp03_deeper_l2", sha, 0.8, f"2026-11-2{seed}T12:00:00"))
+    exp03 = results.collect(filled)[2]
+    assert len(exp03.accuracies) == 2  # x and y: the latest recipe, two seeds
+    assert [r["commit"] for _, r in exp03.earlier] == ["z"]
+    assert "| 64 | sgd |" in results.render_earlier([exp03])
+
+
 def test_same_second_records_are_both_kept(tmp_path: Path) -> None:
     first = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 1})
     second = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 2})
