@@ -22,6 +22,7 @@ import argparse
 import importlib
 import itertools
 import json
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -55,9 +56,10 @@ def forward_flops(model: keras.Model) -> int:
     flops = 0
     for layer in model.layers:
         if isinstance(layer, keras.layers.Conv2D):
-            _, h, w, c_out = layer.output.shape
             k_h, k_w = layer.kernel_size
-            flops += 2 * h * w * c_out * k_h * k_w * layer.input.shape[-1]
+            c_in, c_out = layer.kernel.shape[2:]
+            out_pixels = math.prod(layer.output.shape[1:]) // c_out
+            flops += 2 * out_pixels * c_out * k_h * k_w * c_in
         elif isinstance(layer, keras.layers.Dense):
             flops += 2 * layer.input.shape[-1] * layer.units
     return flops
@@ -76,6 +78,20 @@ def matmul_flops_per_second(size: int = 2048, repeats: int = 8,
         keras.ops.convert_to_numpy(keras.ops.matmul(a, b))
         best = min(best, time.perf_counter() - start)
     return 2 * size**3 / best
+
+
+def channels_first_copy(model: keras.Model) -> keras.Model:
+    """The same layers (fresh weights) on (channels, height, width) images."""
+    def clone(layer: keras.layers.Layer) -> keras.layers.Layer:
+        config = layer.get_config()
+        if "data_format" in config:
+            config["data_format"] = "channels_first"
+        if isinstance(layer, keras.layers.BatchNormalization):
+            config["axis"] = 1
+        return layer.__class__.from_config(config)
+    height, width, channels = model.input_shape[1:]
+    return keras.models.clone_model(model, input_tensors=keras.Input((channels, height, width)),
+                                    clone_function=clone)
 
 
 def _timed_epochs(fit_one_epoch, images: int) -> float:
@@ -167,40 +183,77 @@ def _experiment(name: str) -> tuple:
 
 
 def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Sequence[str],
-          images: int, data: str | None, jit_compiles: Sequence[bool] = (False,)) -> dict:
-    """Our training path under each batch size, precision (and XLA): the measured choices."""
+          images: int, data: str | None, jit_compiles: Sequence[bool] = (False,),
+          data_formats: Sequence[str] = ("channels_last",)) -> dict:
+    """Our training path under each setting: the measured choices."""
     cifar = load_cifar10(data)
     x, y = cifar.x_train[:images], cifar.y_train[:images]
+    to_first = (0, 3, 1, 2)  # NHWC -> NCHW
     rates = {p: matmul_flops_per_second(dtype=p.removeprefix("mixed_")) for p in precisions}
     rows = []
     for name in experiments:
         build, settings = _experiment(name)
         train_flops = 3 * forward_flops(build())
-        for jit, precision, batch_size in itertools.product(jit_compiles, precisions,
-                                                             batch_sizes):
-            row = our_way(build, replace(settings, batch_size=batch_size), x, y,
-                          cifar.x_test, cifar.y_test, precision, jit)
+        for fmt, jit, precision, batch_size in itertools.product(data_formats, jit_compiles,
+                                                                  precisions, batch_sizes):
+            if fmt == "channels_last":
+                row = our_way(build, replace(settings, batch_size=batch_size), x, y,
+                              cifar.x_test, cifar.y_test, precision, jit)
+            else:  # augmentation layers built inside take the global format
+                if settings.augmentation is not None:
+                    raise SystemExit("error: --data-formats channels_first needs an "
+                                     "experiment without augmentation")
+                row = our_way(lambda b=build: channels_first_copy(b()),
+                              replace(settings, batch_size=batch_size),
+                              x.transpose(to_first), y, cifar.x_test.transpose(to_first),
+                              cifar.y_test, precision, jit)
             row |= {"experiment": name, "precision": precision, "batch_size": batch_size,
+                    "data_format": fmt,
                     "mfu_vs_fp32_matmul": row["train_images_per_s"] * train_flops
                     / rates["float32"]}
             rows.append(row)
-            print(f"{name:20s} {precision:15s} XLA {row['jit_compile']!s:5s} "
+            print(f"{name:20s} {fmt:14s} {precision:15s} XLA {row['jit_compile']!s:5s} "
                   f"batch {batch_size:4d}  train "
                   f"{row['train_images_per_s']:6.0f} img/s  inference "
                   f"{row['inference_images_per_s']:6.0f} img/s")
-    return {"matmul_flops_per_s": rates, "images": images, "rows": rows}
+    return {"matmul_flops_per_s": rates, "images": images, "rows": rows,
+            "threads": _threads()}
+
+
+def _threads() -> dict:
+    """TensorFlow's thread pools (0: its default, one thread per core)."""
+    if keras.backend.backend() != "tensorflow":
+        return {}
+    import tensorflow as tf
+
+    return {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}
+
+
+def set_threads(count: int) -> None:
+    """Limit TensorFlow's intra- and inter-op thread pools (before any op runs)."""
+    if keras.backend.backend() != "tensorflow":
+        raise SystemExit("error: --threads applies to the TensorFlow backend only")
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(count)
+    tf.config.threading.set_inter_op_parallelism_threads(count)
 
 
 def render_sweep(record: dict) -> str:
     rates = ", ".join(f"{p}: {r / 1e9:.1f} GFLOP/s" for p, r in
                       record["matmul_flops_per_s"].items())
+    threads = record.get("threads") or {}
+    pools = (f"; TensorFlow threads intra-op {threads['intra_op'] or 'default'}, inter-op "
+             f"{threads['inter_op'] or 'default'}" if threads else "")
     lines = [f"Matrix-multiply rates ({rates}); {record['hardware']['cores']} cores, "
              f"{record['hardware']['cpu']}; {record['images']} training images per timed "
-             f"epoch.\n",
-             "| experiment | precision | XLA | batch | train img/s | inference img/s "
-             "| MFU vs fp32 matmul |", "|---|---|---|---|---|---|---|"]
+             f"epoch{pools}.\n",
+             "| experiment | layout | precision | XLA | batch | train img/s | inference img/s "
+             "| MFU vs fp32 matmul |", "|---|---|---|---|---|---|---|---|"]
     for r in record["rows"]:
-        lines.append(f"| {r['experiment']} | {r['precision']} "
+        lines.append(f"| {r['experiment']} | {r.get('data_format', 'channels_last')} "
+                     f"| {r['precision']} "
                      f"| {'on' if r.get('jit_compile') else 'off'} | {r['batch_size']} "
                      f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
                      f"| {r['mfu_vs_fp32_matmul']:.1%} |")
@@ -267,16 +320,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
     parser.add_argument("--jit", action="store_true",
                         help="--sweep also with XLA compilation (jit_compile=True)")
+    parser.add_argument("--data-formats", nargs="+", default=["channels_last"],
+                        choices=["channels_last", "channels_first"],
+                        help="--sweep: image layouts to measure (default %(default)s)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="TensorFlow intra/inter-op threads (default 0: one per core)")
     parser.add_argument("--report", action="store_true",
                         help="measure nothing: rewrite the tables from the records")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     folder = args.results_dir / "bench"
+    if args.threads:
+        set_threads(args.threads)
     if args.sweep:
         commit, started = git_commit(), time.perf_counter()
         record = {"kind": "bench-sweep", "command": command_line(), "commit": commit,
                   **sweep(args.experiments, args.batch_sizes, args.precisions, args.images,
-                          args.data, (False, True) if args.jit else (False,)),
+                          args.data, (False, True) if args.jit else (False,),
+                          args.data_formats),
                   **environment()}
         record["wall_seconds"] = round(time.perf_counter() - started, 1)
         record["finished"] = now_iso()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from common.bench import forward_flops, render, render_sweep, write_choices
+import numpy as np
+
+from common.bench import channels_first_copy, forward_flops, render, render_sweep, write_choices
 from experiments.exp01_baseline.model import build_model as build_exp01
+from experiments.exp03_deeper_l2.model import build_model as build_exp03
 
 
 def test_exp01_forward_flops_by_hand() -> None:
@@ -42,7 +45,21 @@ def test_sweep_table_shows_each_measured_choice() -> None:
               "rows": [{"experiment": "e", "precision": "mixed_bfloat16", "jit_compile": True,
                         "batch_size": 64, "train_images_per_s": 800.0,
                         "inference_images_per_s": 3000.0, "mfu_vs_fp32_matmul": 0.55}]}
-    assert "| e | mixed_bfloat16 | on | 64 | 800 | 3000 | 55.0% |" in render_sweep(record)
+    table = render_sweep(record | {"threads": {"intra_op": 1, "inter_op": 1}})
+    assert "| e | channels_last | mixed_bfloat16 | on | 64 | 800 | 3000 | 55.0% |" in table
+    assert "threads intra-op 1, inter-op 1" in table
+
+
+def test_channels_first_copy_is_the_same_network_on_transposed_images() -> None:
+    model = build_exp03()
+    copy = channels_first_copy(model)
+    assert copy.input_shape == (None, 3, 32, 32)
+    assert copy.count_params() == model.count_params()
+    assert forward_flops(copy) == forward_flops(model)
+    copy.set_weights(model.get_weights())  # Flatten's data_format keeps the Dense order
+    x = np.random.default_rng(0).random((4, 32, 32, 3), dtype=np.float32)
+    np.testing.assert_allclose(copy.predict(x.transpose(0, 3, 1, 2), verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
 
 
 def test_choices_list_every_sweep_newest_first(tmp_path: Path) -> None:
