@@ -39,13 +39,17 @@ def command_line() -> str:
 
 
 def git_commit() -> str:
-    """HEAD's hash, with ``+dirty`` if tracked files differ from it."""
+    """HEAD's hash, with ``+dirty`` if tracked files other than run outputs differ from it.
+
+    results/ and saved_models/ are what runs write; changes there do not change the code.
+    """
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
                               text=True, timeout=10).stdout.strip()
     try:
         commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                    ":(exclude)results", ":(exclude)saved_models")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return commit + ("+dirty" if dirty else "")

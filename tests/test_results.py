@@ -116,3 +116,26 @@ def test_same_second_records_are_both_kept(tmp_path: Path) -> None:
 def test_no_records_explains_what_to_run(tmp_path: Path, capsys) -> None:
     results.main(["--results-dir", str(tmp_path)])
     assert "python -m experiments.exp01_baseline.train" in capsys.readouterr().out
+
+
+def test_commit_is_dirty_for_code_changes_not_for_run_outputs(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    import subprocess
+
+    from common import records
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "README.md").write_text("table\n")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "first")
+    monkeypatch.setattr(records, "REPO_ROOT", tmp_path)
+    assert not records.git_commit().endswith("+dirty")
+    (tmp_path / "results" / "README.md").write_text("a new table\n")  # a run's output
+    assert not records.git_commit().endswith("+dirty")
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert records.git_commit().endswith("+dirty")
