@@ -64,8 +64,9 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
 
     rows = []
     for experiment, all_pairs in sorted(by_experiment.items()):
-        trained = [train for _, train in all_pairs if train]
-        latest = max(trained, key=lambda r: r["finished"]) if trained else None
+        # The row's recipe is that of the latest evaluated model: the one in saved_models/.
+        evaluated = [(test, train) for test, train in all_pairs if train]
+        latest = max(evaluated, key=lambda pair: pair[0]["finished"])[1] if evaluated else None
         pairs = [(t, r) for t, r in all_pairs if r is None or _recipe(r) == _recipe(latest)]
         earlier = sorted(((t["test_accuracy"], r) for t, r in all_pairs
                           if r is not None and _recipe(r) != _recipe(latest)),

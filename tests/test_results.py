@@ -106,6 +106,21 @@ def test_optimizer_splits_recipes_whatever_its_spelling(filled: Path) -> None:
     assert "| 64 | sgd |" in results.render_earlier([exp03])
 
 
+def test_row_follows_the_model_evaluated_last_not_the_run_trained_last(filled: Path) -> None:
+    # A newer recipe was trained and tested, then the older model was restored and retested.
+    newer = train_record("exp01_baseline", "new", 3) | {"settings": {"batch_size": 128},
+                                                        "commit": "new"}
+    newer["finished"] = "2026-11-29T10:00:00"
+    write_record(filled, "exp01_baseline", "train-new", newer)
+    write_record(filled, "exp01_baseline", "test-new",
+                 eval_record("exp01_baseline", "new", 0.70, "2026-11-29T11:00:00"))
+    write_record(filled, "exp01_baseline", "test-again",
+                 eval_record("exp01_baseline", "b", 0.76, "2026-11-29T12:00:00"))
+    exp01 = results.collect(filled)[0]
+    assert sorted(exp01.accuracies) == [0.74, 0.76]
+    assert [r["commit"] for _, r in exp01.earlier] == ["new"]
+
+
 def test_same_second_records_are_both_kept(tmp_path: Path) -> None:
     first = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 1})
     second = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 2})
