@@ -174,7 +174,7 @@ def bench(experiments: Sequence[str], images: int, data: str | None) -> dict:
                   f"inference {row['inference_images_per_s']:7.0f} img/s  "
                   f"MFU {row['mfu']:.1%}")
     return {"matmul_flops_per_s": matmul, "images": images, "rows": rows,
-            "train_flops_per_image": flops}
+            "train_flops_per_image": flops, "threads": _threads()}
 
 
 def _experiment(name: str) -> tuple:
