@@ -43,7 +43,12 @@ from common.records import (
     write_record,
 )
 
-OPTIMIZERS = ("adam", "sgd")
+# The optimizers a recipe can name. SGD: with it, L2 acts as plain weight decay.
+OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {
+    "adam": keras.optimizers.Adam,
+    "sgd": lambda learning_rate: keras.optimizers.SGD(learning_rate, momentum=0.9,
+                                                      nesterov=True),
+}
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}: use one of {OPTIMIZERS}")
+            raise ValueError(f"unknown optimizer {self.optimizer!r}: use one of "
+                             f"{sorted(OPTIMIZERS)}")
 
     def describe(self) -> dict:
         """JSON-ready settings for the run record."""
@@ -221,11 +227,7 @@ def training_model(model: keras.Model, settings: Settings, learning_rate: float,
 def make_optimizer(name: str, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
                    ) -> keras.optimizers.Optimizer:
     """The optimizer a recipe names: "adam" or "sgd" (Nesterov momentum 0.9)."""
-    if name == "adam":
-        return keras.optimizers.Adam(learning_rate)
-    if name == "sgd":
-        return keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True)
-    raise ValueError(f"unknown optimizer {name!r}: use one of {OPTIMIZERS}")
+    return OPTIMIZERS[name](learning_rate)
 
 
 def _positive_int(text: str) -> int:
