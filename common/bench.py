@@ -193,16 +193,17 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
     rows = []
     for name in experiments:
         build, settings = _experiment(name)
+        if "channels_first" in data_formats and settings.augmentation is not None:
+            # its augmentation layers would be built for the global (channels-last) format
+            raise SystemExit(f"error: --data-formats channels_first needs an experiment "
+                             f"without augmentation, not {name}")
         train_flops = 3 * forward_flops(build())
         for fmt, jit, precision, batch_size in itertools.product(data_formats, jit_compiles,
                                                                   precisions, batch_sizes):
             if fmt == "channels_last":
                 row = our_way(build, replace(settings, batch_size=batch_size), x, y,
                               cifar.x_test, cifar.y_test, precision, jit)
-            else:  # augmentation layers built inside take the global format
-                if settings.augmentation is not None:
-                    raise SystemExit("error: --data-formats channels_first needs an "
-                                     "experiment without augmentation")
+            else:
                 row = our_way(lambda b=build: channels_first_copy(b()),
                               replace(settings, batch_size=batch_size),
                               x.transpose(to_first), y, cifar.x_test.transpose(to_first),
