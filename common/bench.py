@@ -34,6 +34,7 @@ import numpy as np
 from common.data import DATA_ENV, load_cifar10, one_hot, scale
 from common.evaluation import evaluate
 from common.files import write_text_atomic
+from common.fused_batchnorm import fused_batchnorm, fused_kernel_available
 from common.records import (
     REPO_ROOT,
     RESULTS_DIR,
@@ -129,7 +130,7 @@ def slides_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
 
 def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
             x_test: np.ndarray, y_test: np.ndarray, precision: str = "auto",
-            jit_compile: bool = False) -> dict:
+            jit_compile: bool = False, fused_bn: bool = True) -> dict:
     keras.mixed_precision.set_global_policy(resolve_precision(precision))
     try:
         model = build()
@@ -141,11 +142,13 @@ def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
         trained.jit_compile = True
 
     def epoch() -> None:
-        trained.fit(batches, epochs=1, verbose=0, shuffle=False)
+        with fused_batchnorm(fused_bn):
+            trained.fit(batches, epochs=1, verbose=0, shuffle=False)
     train_rate = _timed_epochs(epoch, len(x))
     evaluate(model, x_test[:1000], y_test[:1000])  # warm-up
     result = evaluate(model, x_test, y_test)
     return {"train_images_per_s": train_rate, "jit_compile": bool(trained.jit_compile),
+            "batchnorm": "fused" if fused_bn and fused_kernel_available() else "keras",
             "inference_images_per_s": len(x_test) / result.seconds}
 
 
@@ -184,7 +187,8 @@ def _experiment(name: str) -> tuple:
 
 def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Sequence[str],
           images: int, data: str | None, jit_compiles: Sequence[bool] = (False,),
-          data_formats: Sequence[str] = ("channels_last",)) -> dict:
+          data_formats: Sequence[str] = ("channels_last",),
+          batchnorms: Sequence[str] = ("fused",)) -> dict:
     """Our training path under each setting: the measured choices."""
     cifar = load_cifar10(data)
     x, y = cifar.x_train[:images], cifar.y_train[:images]
@@ -198,22 +202,23 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
             raise SystemExit(f"error: --data-formats channels_first needs an experiment "
                              f"without augmentation, not {name}")
         train_flops = 3 * forward_flops(build())
-        for fmt, jit, precision, batch_size in itertools.product(data_formats, jit_compiles,
-                                                                  precisions, batch_sizes):
+        for fmt, bn, jit, precision, batch_size in itertools.product(
+                data_formats, batchnorms, jit_compiles, precisions, batch_sizes):
             if fmt == "channels_last":
                 row = our_way(build, replace(settings, batch_size=batch_size), x, y,
-                              cifar.x_test, cifar.y_test, precision, jit)
+                              cifar.x_test, cifar.y_test, precision, jit, bn == "fused")
             else:
                 row = our_way(lambda b=build: channels_first_copy(b()),
                               replace(settings, batch_size=batch_size),
                               x.transpose(to_first), y, cifar.x_test.transpose(to_first),
-                              cifar.y_test, precision, jit)
+                              cifar.y_test, precision, jit, bn == "fused")
             row |= {"experiment": name, "precision": precision, "batch_size": batch_size,
                     "data_format": fmt,
                     "mfu_vs_fp32_matmul": row["train_images_per_s"] * train_flops
                     / rates["float32"]}
             rows.append(row)
-            print(f"{name:20s} {fmt:14s} {precision:15s} XLA {row['jit_compile']!s:5s} "
+            print(f"{name:20s} {fmt:14s} BN {row['batchnorm']:5s} {precision:15s} "
+                  f"XLA {row['jit_compile']!s:5s} "
                   f"batch {batch_size:4d}  train "
                   f"{row['train_images_per_s']:6.0f} img/s  inference "
                   f"{row['inference_images_per_s']:6.0f} img/s")
@@ -250,11 +255,11 @@ def render_sweep(record: dict) -> str:
     lines = [f"Matrix-multiply rates ({rates}); {record['hardware']['cores']} cores, "
              f"{record['hardware']['cpu']}; {record['images']} training images per timed "
              f"epoch{pools}.\n",
-             "| experiment | layout | precision | XLA | batch | train img/s | inference img/s "
-             "| MFU vs fp32 matmul |", "|---|---|---|---|---|---|---|---|"]
+             "| experiment | layout | BatchNormalization | precision | XLA | batch | train img/s "
+             "| inference img/s | MFU vs fp32 matmul |", "|---|---|---|---|---|---|---|---|---|"]
     for r in record["rows"]:
         lines.append(f"| {r['experiment']} | {r.get('data_format', 'channels_last')} "
-                     f"| {r['precision']} "
+                     f"| {r.get('batchnorm', 'keras')} | {r['precision']} "
                      f"| {'on' if r.get('jit_compile') else 'off'} | {r['batch_size']} "
                      f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
                      f"| {r['mfu_vs_fp32_matmul']:.1%} |")
@@ -324,6 +329,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-formats", nargs="+", default=["channels_last"],
                         choices=["channels_last", "channels_first"],
                         help="--sweep: image layouts to measure (default %(default)s)")
+    parser.add_argument("--batchnorms", nargs="+", default=["fused"], choices=["keras", "fused"],
+                        help="--sweep: Keras' own BatchNormalization training path, or "
+                             "TensorFlow's fused kernel (common/fused_batchnorm.py; "
+                             "default %(default)s)")
     parser.add_argument("--threads", type=int, default=0,
                         help="TensorFlow intra/inter-op threads (default 0: one per core)")
     parser.add_argument("--report", action="store_true",
@@ -338,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         record = {"kind": "bench-sweep", "command": command_line(), "commit": commit,
                   **sweep(args.experiments, args.batch_sizes, args.precisions, args.images,
                           args.data, (False, True) if args.jit else (False,),
-                          args.data_formats),
+                          args.data_formats, args.batchnorms),
                   **environment()}
         record["wall_seconds"] = round(time.perf_counter() - started, 1)
         record["finished"] = now_iso()

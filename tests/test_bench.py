@@ -45,8 +45,11 @@ def test_sweep_table_shows_each_measured_choice() -> None:
               "rows": [{"experiment": "e", "precision": "mixed_bfloat16", "jit_compile": True,
                         "batch_size": 64, "train_images_per_s": 800.0,
                         "inference_images_per_s": 3000.0, "mfu_vs_fp32_matmul": 0.55}]}
+    record["rows"].append(record["rows"][0] | {"batchnorm": "fused", "jit_compile": False})
     table = render_sweep(record | {"threads": {"intra_op": 1, "inter_op": 1}})
-    assert "| e | channels_last | mixed_bfloat16 | on | 64 | 800 | 3000 | 55.0% |" in table
+    # records from before the fused kernel existed ran Keras' own BatchNormalization
+    assert "| e | channels_last | keras | mixed_bfloat16 | on | 64 | 800 | 3000 | 55.0% |" in table
+    assert "| e | channels_last | fused | mixed_bfloat16 | off | 64 |" in table
     assert "threads intra-op 1, inter-op 1" in table
 
 

@@ -1,0 +1,92 @@
+"""The fused BatchNormalization training path computes what Keras' own does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from common.fused_batchnorm import fused_batchnorm, fused_kernel_available
+from common.training import train_main
+from experiments.exp02_batchnorm.model import build_model as build_exp02
+from experiments.exp02_batchnorm.train import SETTINGS as EXP02
+
+pytestmark = pytest.mark.skipif(not fused_kernel_available(),
+                                reason="the fused kernel is TensorFlow's")
+KERAS_CALL = keras.layers.BatchNormalization.call
+X = np.random.default_rng(0).normal(2.0, 3.0, size=(16, 6, 6, 5)).astype(np.float32)
+
+
+def layer(axis: int = -1, dtype: str = "float32") -> keras.layers.BatchNormalization:
+    bn = keras.layers.BatchNormalization(axis=axis, momentum=0.5, dtype=dtype)
+    bn.build(X.shape if axis == -1 else X.transpose(0, 3, 1, 2).shape)
+    bn.gamma.assign(np.linspace(0.5, 2.0, X.shape[-1]))
+    bn.beta.assign(np.linspace(-1.0, 1.0, X.shape[-1]))
+    return bn
+
+
+def train_step(bn: keras.layers.BatchNormalization, fused: bool, x: np.ndarray = X) -> list:
+    """Output, moving statistics and gradients (input, gamma, beta) of one training call."""
+    import tensorflow as tf
+
+    xt = tf.constant(x)
+    weights = tf.range(1.0, x.shape[-1] + 1.0)  # a loss that weighs the channels unequally
+    with fused_batchnorm(fused), tf.GradientTape() as tape:
+        tape.watch(xt)
+        out = tf.cast(bn(xt, training=True), tf.float32)
+        loss = tf.reduce_sum(weights * out ** 3)
+    grads = tape.gradient(loss, [xt, bn.gamma.value, bn.beta.value])
+    return [np.asarray(v, np.float32) for v in
+            (out, bn.moving_mean, bn.moving_variance, *grads)]
+
+
+def test_training_step_matches_keras_batchnormalization() -> None:
+    for ours, theirs in zip(train_step(layer(), True), train_step(layer(), False), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-3)
+
+
+def test_bfloat16_training_stays_close_to_keras() -> None:
+    ours = train_step(layer(dtype="mixed_bfloat16"), True)
+    theirs = train_step(layer(dtype="mixed_bfloat16"), False)
+    np.testing.assert_allclose(ours[0], theirs[0], atol=0.05)  # bf16 output: ~3 digits
+    np.testing.assert_allclose(ours[1:3], theirs[1:3], rtol=1e-3)  # float32 statistics
+
+
+def test_channels_first_falls_back_to_keras() -> None:
+    x = X.transpose(0, 3, 1, 2).copy()
+    for ours, theirs in zip(train_step(layer(axis=1), True, x),
+                            train_step(layer(axis=1), False, x), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_inference_is_untouched_and_the_patch_is_undone_even_on_error() -> None:
+    bn = layer()
+    bn.moving_mean.assign(np.arange(5.0))
+    before = np.asarray(bn(X, training=False))
+    with pytest.raises(RuntimeError), fused_batchnorm() as on:
+        assert on
+        np.testing.assert_array_equal(np.asarray(bn(X, training=False)), before)
+        raise RuntimeError
+    assert keras.layers.BatchNormalization.call is KERAS_CALL
+
+
+def test_disabled_changes_nothing() -> None:
+    with fused_batchnorm(enabled=False) as on:
+        assert not on and keras.layers.BatchNormalization.call is KERAS_CALL
+
+
+def test_trained_batchnorm_model_reloads_as_stock_keras(tmp_path: Path, npz_path: Path) -> None:
+    train_main("exp02_batchnorm", build_exp02, EXP02,
+               ["--epochs", "1", "--batch-size", "16", "--precision", "mixed_bfloat16",
+                "--data", str(npz_path), "--model-dir", str(tmp_path / "models"),
+                "--results-dir", str(tmp_path / "results")])
+    reloaded = keras.models.load_model(tmp_path / "models" / "exp02_batchnorm.h5")
+    norms = [lyr for lyr in reloaded.layers if "BatchNormalization" in type(lyr).__name__]
+    assert norms and all(type(lyr) is keras.layers.BatchNormalization for lyr in norms)
+    # the moving statistics were updated from the data (Keras starts them at 0 and 1)
+    assert not np.allclose(norms[0].moving_mean.numpy(), 0.0)
+    [record] = (tmp_path / "results" / "exp02_batchnorm").glob("train-*.json")
+    assert json.loads(record.read_text())["settings"]["batchnorm"] == "fused"
