@@ -114,7 +114,7 @@ def slides_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
             model.fit(xf, yf, batch_size=SLIDES_BATCH, epochs=1, verbose=0)
     else:
         generator = tf.keras.preprocessing.image.ImageDataGenerator(
-            horizontal_flip=True, width_shift_range=0.1, height_shift_range=0.1,
+            horizontal_flip=True, width_shift_range=0.125, height_shift_range=0.125,
             fill_mode="reflect")
 
         def epoch() -> None:

@@ -19,14 +19,16 @@ from .model import build_model
 def augmentation() -> list[keras.layers.Layer]:
     return [
         layers.RandomFlip("horizontal"),  # a mirrored cat is still a cat; upside down is not
-        layers.RandomTranslation(0.1, 0.1, fill_mode="reflect"),  # up to 3 pixels each way
+        # up to 4 pixels each way, as in the usual pad-4-and-crop recipe (0.1: 86.63%)
+        layers.RandomTranslation(0.125, 0.125, fill_mode="reflect"),
     ]
 
 
 SETTINGS = Settings(
     idea="+ augmentation, more epochs",
     target=0.88,
-    epochs=50,  # 35 ended with its best epoch last: far from converged
+    epochs=100,  # 50 (86.63%) ended with its best epoch last; the fused BatchNormalization
+    # halved the epoch time, so twice the epochs fit the same budget
     batch_size=64,
     learning_rate=1e-3,  # Adam; SGD 0.05 + Nesterov for 60 epochs did no better (86.26%)
     schedule="cosine",
