@@ -20,6 +20,7 @@ from common import plots
 from common.data import CLASS_NAMES, DATA_ENV, load_cifar10, scale
 from common.errors import exit_on_user_error
 from common.files import sha256_of
+from common.fused_batchnorm import fused_batchnorm
 from common.model_io import load_h5
 from common.records import (
     MODELS_DIR,
@@ -50,7 +51,8 @@ class Evaluation:
 def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray) -> Evaluation:
     """Forward pass over uint8 images ``x`` with integer labels ``y``."""
     start = time.perf_counter()
-    probs = model.predict(scale(x), batch_size=PREDICT_BATCH, verbose=0)
+    with fused_batchnorm():  # lets TensorFlow fold BatchNormalization into the convolutions
+        probs = model.predict(scale(x), batch_size=PREDICT_BATCH, verbose=0)
     seconds = time.perf_counter() - start
     predicted = probs.argmax(axis=1)
     eps = keras.config.epsilon()  # the clipping Keras' crossentropy applies

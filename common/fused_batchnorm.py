@@ -1,16 +1,16 @@
-"""Train BatchNormalization with TensorFlow's fused kernel instead of Keras 3's generic ops.
+"""Run BatchNormalization with TensorFlow's fused kernel instead of Keras 3's generic ops.
 
 Keras 3's BatchNormalization upcasts bfloat16 activations to float32 and computes the
 batch statistics with generic reductions. On a CPU with bf16 matrix units that bookkeeping
 costs more than the convolutions: exp03's network trains about 1.9x faster with
 TensorFlow's FusedBatchNormV3 (oneDNN; float32 statistics, bf16 in and out).
 Measured: ``python -m common.bench --sweep --batchnorms keras fused`` (results/bench/).
+In inference TensorFlow can then fold it into the convolution before it.
 
-Only the *training* call is swapped, and only inside the ``with`` block, so the layers,
-their weights and the saved .h5 stay stock Keras: plain ``keras.models.load_model``
-reads them and inference is unchanged. Other backends, masks, renorm or a channel axis
-other than the last fall back to Keras' own code.
-"""
+The layer's ``call`` is swapped only inside the ``with`` block, so the layers, their
+weights and the saved .h5 stay stock Keras: plain ``keras.models.load_model`` reads them.
+Other backends, masks, renorm or a channel axis other than the last fall back to Keras'
+own code."""
 
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ def fused_kernel_available() -> bool:
 
 @contextlib.contextmanager
 def fused_batchnorm(enabled: bool = True) -> Iterator[bool]:
-    """While active, BatchNormalization layers traced for training use the fused kernel.
+    """While active, BatchNormalization layers that are traced use the fused kernel.
 
-    Yields whether the fused kernel is in use. Wrap ``model.fit`` (its first step traces
-    the training function; the traced graph keeps the fused kernel afterwards).
+    Yields whether the fused kernel is in use. Wrap ``model.fit`` or ``model.predict``:
+    their first step traces the function, and the traced graph keeps the fused kernel.
     """
     if not (enabled and fused_kernel_available()):
         yield False
@@ -46,23 +46,28 @@ def fused_batchnorm(enabled: bool = True) -> Iterator[bool]:
 
 
 def _fused_call(self: keras.layers.BatchNormalization, inputs, training=None, mask=None):
-    if not (training and self.trainable) or not _supported(self, inputs, mask):
+    if not _supported(self, inputs, mask):
         return _keras_call(self, inputs, training=training, mask=mask)
     import tensorflow as tf  # only reached on the TensorFlow backend
 
     channels = inputs.shape[-1]
     gamma = ops.cast(self.gamma, "float32") if self.scale else tf.ones([channels])
     beta = ops.cast(self.beta, "float32") if self.center else tf.zeros([channels])
+    learning = bool(training and self.trainable)
+    empty = tf.constant([], tf.float32)  # training: the kernel computes the batch's own
     outputs, mean, variance, *_ = tf.raw_ops.FusedBatchNormV3(
-        x=inputs, scale=gamma, offset=beta, mean=tf.constant([], tf.float32),
-        variance=tf.constant([], tf.float32), epsilon=self.epsilon,
-        exponential_avg_factor=1.0, data_format="NHWC", is_training=True)
-    # The kernel returns the unbiased (n - 1) variance; Keras keeps the biased one.
-    count = tf.cast(tf.size(inputs) // channels, tf.float32)
-    variance = variance * (count - 1.0) / tf.maximum(count, 1.0)
-    self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
-    self.moving_variance.assign(self.moving_variance * self.momentum
-                                + variance * (1.0 - self.momentum))
+        x=inputs, scale=gamma, offset=beta,
+        mean=empty if learning else self.moving_mean.value,
+        variance=empty if learning else self.moving_variance.value,
+        epsilon=self.epsilon, exponential_avg_factor=1.0, data_format="NHWC",
+        is_training=learning)
+    if learning:
+        # The kernel returns the unbiased (n - 1) variance; Keras keeps the biased one.
+        count = tf.cast(tf.size(inputs) // channels, tf.float32)
+        variance = variance * (count - 1.0) / tf.maximum(count, 1.0)
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_variance.assign(self.moving_variance * self.momentum
+                                    + variance * (1.0 - self.momentum))
     return ops.cast(outputs, self.compute_dtype)
 
 

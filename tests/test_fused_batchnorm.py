@@ -9,6 +9,8 @@ import keras
 import numpy as np
 import pytest
 
+from common.data import load_cifar10, scale
+from common.evaluation import evaluate
 from common.fused_batchnorm import fused_batchnorm, fused_kernel_available
 from common.training import train_main
 from experiments.exp02_batchnorm.model import build_model as build_exp02
@@ -62,13 +64,16 @@ def test_channels_first_falls_back_to_keras() -> None:
         np.testing.assert_array_equal(ours, theirs)
 
 
-def test_inference_is_untouched_and_the_patch_is_undone_even_on_error() -> None:
+def test_inference_matches_keras_and_the_patch_is_undone_even_on_error() -> None:
     bn = layer()
     bn.moving_mean.assign(np.arange(5.0))
-    before = np.asarray(bn(X, training=False))
+    bn.moving_variance.assign(np.linspace(0.5, 4.0, 5))
+    keras_out = np.asarray(bn(X, training=False))
     with pytest.raises(RuntimeError), fused_batchnorm() as on:
-        assert on
-        np.testing.assert_array_equal(np.asarray(bn(X, training=False)), before)
+        assert on and keras.layers.BatchNormalization.call is not KERAS_CALL
+        np.testing.assert_allclose(np.asarray(bn(X, training=False)), keras_out,
+                                   rtol=1e-5, atol=1e-5)
+        np.testing.assert_array_equal(bn.moving_mean.numpy(), np.arange(5.0))  # untouched
         raise RuntimeError
     assert keras.layers.BatchNormalization.call is KERAS_CALL
 
@@ -88,5 +93,9 @@ def test_trained_batchnorm_model_reloads_as_stock_keras(tmp_path: Path, npz_path
     assert norms and all(type(lyr) is keras.layers.BatchNormalization for lyr in norms)
     # the moving statistics were updated from the data (Keras starts them at 0 and 1)
     assert not np.allclose(norms[0].moving_mean.numpy(), 0.0)
+    data = load_cifar10(str(npz_path))
+    plain = keras.models.load_model(tmp_path / "models" / "exp02_batchnorm.h5")
+    np.testing.assert_array_equal(evaluate(reloaded, data.x_test, data.y_test).predictions,
+                                  plain.predict(scale(data.x_test), verbose=0).argmax(axis=1))
     [record] = (tmp_path / "results" / "exp02_batchnorm").glob("train-*.json")
     assert json.loads(record.read_text())["settings"]["batchnorm"] == "fused"
