@@ -3,7 +3,7 @@
     python -m common.bench                       # exp01, exp03 and exp04
     python -m common.bench --experiments exp01_baseline --images 3200
 
-For each experiment it measures, after a warm-up:
+For each experiment it measures, as the median of three timings after a warm-up:
 
 * training images/s - the slides' way: ``model.fit`` on float32 NumPy arrays, batch 32, and
   for augmentation ``tf.keras.preprocessing.image.ImageDataGenerator(...).flow``; ours: the
@@ -23,8 +23,9 @@ import importlib
 import itertools
 import json
 import math
+import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,6 +51,7 @@ from common.training import EpochShuffledBatches, Settings, resolve_precision, t
 
 DEFAULT_EXPERIMENTS = ("exp01_baseline", "exp03_deeper_l2", "exp04_augmentation")
 SLIDES_BATCH = 32
+TIMED_RUNS = 3  # median of 3: these shared machines switch speed within a run
 
 
 def forward_flops(model: keras.Model) -> int:
@@ -95,11 +97,15 @@ def channels_first_copy(model: keras.Model) -> keras.Model:
                                     clone_function=clone)
 
 
-def _timed_epochs(fit_one_epoch, images: int) -> float:
-    fit_one_epoch()  # warm-up: graph tracing and compilation
-    start = time.perf_counter()
-    fit_one_epoch()
-    return images / (time.perf_counter() - start)
+def _median_rate(run: Callable[[], object], images: int) -> tuple[float, list[float]]:
+    """Images/s of ``run()``: the median of TIMED_RUNS timings after a warm-up call."""
+    run()  # warm-up: graph tracing and compilation
+    rates = []
+    for _ in range(TIMED_RUNS):
+        start = time.perf_counter()
+        run()
+        rates.append(images / (time.perf_counter() - start))
+    return statistics.median(rates), rates
 
 
 def slides_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
@@ -119,13 +125,14 @@ def slides_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
 
         def epoch() -> None:
             model.fit(generator.flow(xf, yf, batch_size=SLIDES_BATCH), epochs=1, verbose=0)
-    train_rate = _timed_epochs(epoch, len(x))
     xt = scale(x_test)
-    model.predict(xt[:SLIDES_BATCH * 4], batch_size=SLIDES_BATCH, verbose=0)
-    start = time.perf_counter()
-    model.predict(xt, batch_size=SLIDES_BATCH, verbose=0)
-    return {"train_images_per_s": train_rate,
-            "inference_images_per_s": len(xt) / (time.perf_counter() - start)}
+    return _rates(_median_rate(epoch, len(x)), _median_rate(
+        lambda: model.predict(xt, batch_size=SLIDES_BATCH, verbose=0), len(xt)))
+
+
+def _rates(train: tuple[float, list[float]], inference: tuple[float, list[float]]) -> dict:
+    return {"train_images_per_s": train[0], "train_images_per_s_each": train[1],
+            "inference_images_per_s": inference[0], "inference_images_per_s_each": inference[1]}
 
 
 def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
@@ -144,12 +151,10 @@ def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
     def epoch() -> None:
         with fused_batchnorm(fused_bn):
             trained.fit(batches, epochs=1, verbose=0, shuffle=False)
-    train_rate = _timed_epochs(epoch, len(x))
-    evaluate(model, x_test[:1000], y_test[:1000])  # warm-up
-    result = evaluate(model, x_test, y_test)
-    return {"train_images_per_s": train_rate, "jit_compile": bool(trained.jit_compile),
-            "batchnorm": "fused" if fused_bn and fused_kernel_available() else "keras",
-            "inference_images_per_s": len(x_test) / result.seconds}
+    rates = _rates(_median_rate(epoch, len(x)), _median_rate(
+        lambda: evaluate(model, x_test, y_test, fused_bn), len(x_test)))
+    return {**rates, "jit_compile": bool(trained.jit_compile),
+            "batchnorm": "fused" if fused_bn and fused_kernel_available() else "keras"}
 
 
 def bench(experiments: Sequence[str], images: int, data: str | None) -> dict:
@@ -177,7 +182,7 @@ def bench(experiments: Sequence[str], images: int, data: str | None) -> dict:
                   f"inference {row['inference_images_per_s']:7.0f} img/s  "
                   f"MFU {row['mfu']:.1%}")
     return {"matmul_flops_per_s": matmul, "images": images, "rows": rows,
-            "train_flops_per_image": flops, "threads": _threads()}
+            "train_flops_per_image": flops, "threads": _threads(), "timed_runs": TIMED_RUNS}
 
 
 def _experiment(name: str) -> tuple:
@@ -223,7 +228,7 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
                   f"{row['train_images_per_s']:6.0f} img/s  inference "
                   f"{row['inference_images_per_s']:6.0f} img/s")
     return {"matmul_flops_per_s": rates, "images": images, "rows": rows,
-            "threads": _threads()}
+            "threads": _threads(), "timed_runs": TIMED_RUNS}
 
 
 def _threads() -> dict:
@@ -254,7 +259,7 @@ def render_sweep(record: dict) -> str:
              f"{threads['inter_op'] or 'default'}" if threads else "")
     lines = [f"Matrix-multiply rates ({rates}); {record['hardware']['cores']} cores, "
              f"{record['hardware']['cpu']}; {record['images']} training images per timed "
-             f"epoch{pools}.\n",
+             f"epoch, {_timings(record)}{pools}.\n",
              "| experiment | layout | BatchNormalization | precision | XLA | batch | train img/s "
              "| inference img/s | MFU vs fp32 matmul |", "|---|---|---|---|---|---|---|---|---|"]
     for r in record["rows"]:
@@ -282,11 +287,17 @@ def write_choices(folder: Path) -> Path:
     return target
 
 
+def _timings(record: dict) -> str:
+    runs = record.get("timed_runs", 1)  # records before TIMED_RUNS timed once
+    return f"median of {runs} timings" if runs > 1 else "one timing"
+
+
 def render(record: dict) -> str:
     lines = [f"fp32 matrix-multiply rate: {record['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s "
              f"({record['versions'].get('backend')} backend, {record['hardware']['cores']} "
              f"cores, {record['hardware']['cpu']}); training measured on "
-             f"{record['images']} images after a warm-up epoch.\n",
+             f"{record['images']} images after a warm-up epoch, "
+             f"{_timings(record)}.\n",
              "| experiment | way | precision | batch | train img/s | inference img/s | MFU | "
              "train ours/slides | inference ours/slides |",
              "|---|---|---|---|---|---|---|---|---|"]

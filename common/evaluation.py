@@ -48,10 +48,15 @@ class Evaluation:
     seconds: float  # forward pass over all images
 
 
-def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray) -> Evaluation:
-    """Forward pass over uint8 images ``x`` with integer labels ``y``."""
+def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray,
+             fused_bn: bool = True) -> Evaluation:
+    """Forward pass over uint8 images ``x`` with integer labels ``y``.
+
+    ``fused_bn``: run BatchNormalization with TensorFlow's fused kernel, which TensorFlow
+    folds into the convolutions (common/fused_batchnorm.py); False: Keras' own.
+    """
     start = time.perf_counter()
-    with fused_batchnorm():  # lets TensorFlow fold BatchNormalization into the convolutions
+    with fused_batchnorm(fused_bn):
         probs = model.predict(scale(x), batch_size=PREDICT_BATCH, verbose=0)
     seconds = time.perf_counter() - start
     predicted = probs.argmax(axis=1)

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+import common.bench as bench_module
 from common.bench import channels_first_copy, forward_flops, render, render_sweep, write_choices
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp03_deeper_l2.model import build_model as build_exp03
@@ -36,6 +38,8 @@ def test_table_reports_ratios_against_the_slides() -> None:
     table = render(record)
     assert ("| e | ours | mixed_bfloat16 | 64 | 900 | 5000 | 45.0% | **2.25×** | 2.50× |"
             in table)
+    assert "one timing" in table  # an old record, from before the median of three
+    assert "median of 3 timings" in render(record | {"timed_runs": 3})
     assert "e: training with augmentation runs at **90%** of the throughput without it" in table
 
 
@@ -73,3 +77,13 @@ def test_choices_list_every_sweep_newest_first(tmp_path: Path) -> None:
         (tmp_path / f"sweep-{stamp}.json").write_text(json.dumps(record))
     text = write_choices(tmp_path).read_text()
     assert text.index("jax backend") < text.index("tensorflow backend")
+
+
+def test_rate_is_the_median_of_timings_after_an_untimed_warm_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    clock = iter([0.0, 1.0, 1.0, 11.0, 11.0, 13.0])  # timed runs of 1 s, 10 s and 2 s
+    monkeypatch.setattr(bench_module.time, "perf_counter", lambda: next(clock))
+    rate, each = bench_module._median_rate(lambda: calls.append(1), images=100)
+    assert len(calls) == 4  # warm-up + 3 timed
+    assert each == [100.0, 10.0, 50.0] and rate == 50.0
