@@ -52,9 +52,12 @@ def test_exp03_is_deeper_with_l2_on_every_kernel() -> None:
     assert model.count_params() == 308_842
 
 
-def test_exp04_is_exp03s_network_dropout_included() -> None:
-    exp03, exp04 = build_exp03(), build_exp04()
-    assert table(exp04) == table(exp03)  # same layers and weights
-    rates = [layer.rate for layer in exp04.layers if isinstance(layer, keras.layers.Dropout)]
-    assert rates == [0.2, 0.3, 0.4]
-    assert exp04.name == "exp04_augmentation"
+def test_exp04_trains_exp03s_network_with_less_dropout() -> None:
+    def weighted(model: keras.Model) -> list:
+        return [row for row in table(model) if row[2]]
+
+    assert weighted(build_exp04()) == weighted(build_exp03())  # same layers, same weights
+    rates = {layer.name: layer.rate for layer in build_exp04().layers
+             if isinstance(layer, keras.layers.Dropout)}
+    assert rates == {"block3_dropout": 0.2}  # augmentation regularizes instead
+    assert build_exp04().name == "exp04_augmentation"
