@@ -13,9 +13,12 @@ below it, so what was tried stays visible without blending into the mean.
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
+import functools
 import json
 import statistics
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,11 +96,36 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
 
 
 def _recipe(train: dict | None) -> str:
-    """What makes two runs the same experiment up to the seed."""
+    """What makes two runs the same experiment up to the seed: settings, data, network."""
     if train is None:
         return ""
     settings = {**train.get("settings", {}), "optimizer": _optimizer(train)}
-    return json.dumps([settings, train.get("data", {}).get("source")], sort_keys=True)
+    return json.dumps([settings, train.get("data", {}).get("source"),
+                       model_code(train["experiment"], str(train.get("commit", "")))],
+                      sort_keys=True)
+
+
+@functools.cache
+def model_code(experiment: str, commit: str) -> str:
+    """The experiment's model.py at ``commit``, without comments and docstrings.
+
+    The network lives in model.py, not in the recorded settings (exp04's dropout did);
+    '' where git cannot show it (no repository, unknown commit).
+    """
+    spec = f"{commit.removesuffix('+dirty')}:experiments/{experiment}/model.py"
+    try:
+        source = subprocess.run(["git", "show", spec], cwd=REPO_ROOT, capture_output=True,
+                                text=True, timeout=10, check=True).stdout
+        tree = ast.parse(source)
+    except (OSError, subprocess.SubprocessError, SyntaxError):
+        return ""
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
 
 
 def _optimizer(train: dict) -> str:
@@ -220,8 +248,9 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
         "per-epoch metrics (`*.history.csv`), training curves (`*.curves.png`), the latest "
         "confusion matrix (`confusion.png`) and captioned test images (`predictions.png`).\n\n"
         f"## Records behind each row\n\n{sources}\n"
-        + (f"\n## Earlier recipes\n\nRuns with other settings than the row's latest "
-           f"(kept, not averaged in):\n\n{render_earlier(rows)}" if render_earlier(rows)
+        + (f"\n## Earlier recipes\n\nRuns with other settings than the row's latest, "
+           f"or another network in the experiment's model.py at their commit (kept, not "
+           f"averaged in):\n\n{render_earlier(rows)}" if render_earlier(rows)
            else ""))
     target = results_dir / "README.md"
     write_text_atomic(target, text)

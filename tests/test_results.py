@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from common import results
-from common.records import read_records, write_record
+from common.records import REPO_ROOT, read_records, write_record
 
 
 def train_record(experiment: str, sha: str, seed: int, target: float = 0.74) -> dict:
@@ -154,3 +155,15 @@ def test_commit_is_dirty_for_code_changes_not_for_run_outputs(tmp_path: Path,
     assert not records.git_commit().endswith("+dirty")
     (tmp_path / "code.py").write_text("x = 2\n")
     assert records.git_commit().endswith("+dirty")
+
+
+def test_a_changed_network_is_another_recipe_a_changed_docstring_is_not() -> None:
+    if subprocess.run(["git", "cat-file", "-e", "4bfa06b"], cwd=REPO_ROOT,
+                      capture_output=True).returncode:
+        pytest.skip("needs the project's git history")
+    full_dropout = results.model_code("exp04_augmentation", "4bfa06b")
+    block3_only = results.model_code("exp04_augmentation", "6fce997")
+    block3_redocumented = results.model_code("exp04_augmentation", "471c27c+dirty")
+    assert full_dropout and block3_only and full_dropout != block3_only
+    assert block3_redocumented == block3_only
+    assert results.model_code("exp04_augmentation", "unknown") == ""
