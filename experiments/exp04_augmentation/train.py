@@ -21,6 +21,9 @@ def augmentation() -> list[keras.layers.Layer]:
         layers.RandomFlip("horizontal"),  # a mirrored cat is still a cat; upside down is not
         # up to 4 pixels each way, as in the usual pad-4-and-crop recipe (0.1: 86.63%)
         layers.RandomTranslation(0.125, 0.125, fill_mode="reflect"),
+        # cutout: blank a random patch (2-25% of the image) in half the images, so no single
+        # part of an object can carry the answer; run 3 without it overfit (train 96%, val 87%)
+        layers.RandomErasing(factor=(0.5, 0.5), scale=(0.02, 0.25), value_range=(0, 1)),
     ]
 
 
