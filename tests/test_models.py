@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp02_batchnorm.model import build_model as build_exp02
 from experiments.exp03_deeper_l2.model import build_model as build_exp03
 from experiments.exp04_augmentation.model import build_model as build_exp04
+from experiments.exp04_augmentation.train import augmentation as exp04_augmentation
 
 # recipes.md, step 1: (layer, output shape without batch, parameters)
 EXP01_TABLE = [
@@ -52,12 +54,23 @@ def test_exp03_is_deeper_with_l2_on_every_kernel() -> None:
     assert model.count_params() == 308_842
 
 
-def test_exp04_trains_exp03s_network_with_less_dropout() -> None:
+def test_exp04_trains_exp03s_network_without_dropout() -> None:
     def weighted(model: keras.Model) -> list:
         return [row for row in table(model) if row[2]]
 
     assert weighted(build_exp04()) == weighted(build_exp03())  # same layers, same weights
     rates = {layer.name: layer.rate for layer in build_exp04().layers
              if isinstance(layer, keras.layers.Dropout)}
-    assert rates == {"block3_dropout": 0.2}  # augmentation regularizes instead
+    assert rates == {}  # augmentation, random erasing included, regularizes instead
     assert build_exp04().name == "exp04_augmentation"
+
+
+def test_exp04_augmentation_keeps_images_in_range_and_is_off_at_inference() -> None:
+    images = keras.random.uniform((64, 32, 32, 3), seed=1)
+    augment = keras.Sequential(exp04_augmentation())
+    trained_on = keras.ops.convert_to_numpy(augment(images, training=True))
+    assert trained_on.shape == (64, 32, 32, 3)
+    assert trained_on.min() >= 0.0 and trained_on.max() <= 1.0  # erasing fills in [0, 1]
+    assert not np.allclose(trained_on, keras.ops.convert_to_numpy(images))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(augment(images, training=False)),
+                                  keras.ops.convert_to_numpy(images))
