@@ -107,7 +107,8 @@ def _recipe(train: dict | None) -> str:
 
 @functools.cache
 def model_code(experiment: str, commit: str) -> str:
-    """The experiment's model.py at ``commit``, without comments and docstrings.
+    """The experiment's model.py at ``commit``, without comments and docstrings, followed
+    by that of every experiment whose model it imports (exp04 builds exp03's network).
 
     The network lives in model.py, not in the recorded settings (exp04's dropout did);
     '' where git cannot show it (no repository, unknown commit).
@@ -119,13 +120,19 @@ def model_code(experiment: str, commit: str) -> str:
         tree = ast.parse(source)
     except (OSError, subprocess.SubprocessError, SyntaxError):
         return ""
+    imported = []
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
                 and isinstance(body[0].value, ast.Constant)
                 and isinstance(body[0].value.value, str)):
             node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree)
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            if len(parts) == 3 and parts[0] == "experiments" and parts[2] == "model":
+                imported.append(parts[1])
+    return "\n".join([ast.dump(tree), *(model_code(name, commit) for name in imported
+                                         if name != experiment)])
 
 
 def _optimizer(train: dict) -> str:

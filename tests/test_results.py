@@ -167,3 +167,25 @@ def test_a_changed_network_is_another_recipe_a_changed_docstring_is_not() -> Non
     assert full_dropout and block3_only and full_dropout != block3_only
     assert block3_redocumented == block3_only
     assert results.model_code("exp04_augmentation", "unknown") == ""
+
+
+def test_a_change_to_an_imported_experiments_network_is_another_recipe(tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    def commit(base_code: str) -> str:
+        for name, code in (("exp_base", base_code),
+                           ("exp_user", "from experiments.exp_base.model import build\n")):
+            (tmp_path / "experiments" / name).mkdir(parents=True, exist_ok=True)
+            (tmp_path / "experiments" / name / "model.py").write_text(code)
+        for args in (("add", "."), ("commit", "-qm", "c"), ("rev-parse", "HEAD")):
+            out = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                                 cwd=tmp_path, check=True, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    monkeypatch.setattr(results, "REPO_ROOT", tmp_path)
+    narrow = commit("def build():\n    return 32\n")
+    renamed_doc = commit('def build():\n    """Docs."""\n    return 32\n')
+    wide = commit("def build():\n    return 48\n")
+    assert (results.model_code("exp_user", narrow)
+            == results.model_code("exp_user", renamed_doc))
+    assert results.model_code("exp_user", narrow) != results.model_code("exp_user", wide)
