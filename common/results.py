@@ -99,7 +99,8 @@ def _recipe(train: dict | None) -> str:
     """What makes two runs the same experiment up to the seed: settings, data, network."""
     if train is None:
         return ""
-    settings = {**train.get("settings", {}), "optimizer": _optimizer(train)}
+    settings = {"keep": "best",  # records before Settings.keep kept the best epoch
+                **train.get("settings", {}), "optimizer": _optimizer(train)}
     return json.dumps([settings, train.get("data", {}).get("source"),
                        model_code(train["experiment"], str(train.get("commit", "")))],
                       sort_keys=True)
@@ -172,7 +173,7 @@ def _val_curve(train: dict) -> list[float]:
     if not path.is_file():
         return []
     with open(path, newline="") as f:
-        return [float(row["val_accuracy"]) for row in csv.DictReader(f)]
+        return [float(row["val_accuracy"]) for row in csv.DictReader(f) if "val_accuracy" in row]
 
 
 def render_per_class(rows: Sequence[Row]) -> str:

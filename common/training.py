@@ -3,7 +3,7 @@
 An experiment's ``train.py`` holds its ``Settings`` and calls ``train_main``. A run:
 loads CIFAR-10, splits off a class-balanced validation set, trains with Adam and Keras
 progress bars, backs itself up every epoch (rerun the same command to resume), keeps
-the epoch with the best validation accuracy, saves ``saved_models/<name>.h5`` and
+the epoch with the best validation accuracy (or the last one), saves ``saved_models/<name>.h5`` and
 writes a run record, the per-epoch CSV and a curves plot to ``results/<name>/``.
 """
 
@@ -66,6 +66,10 @@ class Settings:
     optimizer: str = "adam"
     schedule: str = "cosine"  # "cosine": decay to 0 over the run; "constant": the slides'
     val_fraction: float = 0.1  # the slides' validation_split
+    # Which epoch's weights to save: "best" validation accuracy (the slides' checkpoint),
+    # or "last": with a cosine schedule the run ends at learning rate 0, so the last epoch
+    # needs no selection and a small validation set only has to show the curve.
+    keep: str = "best"
     label_smoothing: float = 0.0  # targets 1 - e + e/10 and e/10: curbs overconfidence
     # Random image transforms applied during training only (Keras preprocessing layers).
     augmentation: Callable[[], list[keras.layers.Layer]] | None = None
@@ -74,6 +78,8 @@ class Settings:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}: use one of "
                              f"{sorted(OPTIMIZERS)}")
+        if self.keep not in ("best", "last"):
+            raise ValueError(f"unknown keep {self.keep!r}: use 'best' or 'last'")
 
     def describe(self) -> dict:
         """JSON-ready settings for the run record."""
@@ -107,16 +113,17 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
                                 f"The last good epoch is kept: lower --lr and rerun to resume")
 
 
-class KeepBestWeights(keras.callbacks.Callback):
-    """Save the weights whenever validation accuracy improves, atomically.
+class KeepWeights(keras.callbacks.Callback):
+    """Save the weights whenever validation accuracy improves (or, with ``last``, after
+    every epoch), atomically.
 
     keras.callbacks.ModelCheckpoint writes in place: a kill -9 mid-write left a corrupt
     file that the resumed run then failed to load (tests/test_robustness.py).
     """
 
-    def __init__(self, path: Path, best: float = -math.inf) -> None:
+    def __init__(self, path: Path, best: float = -math.inf, last: bool = False) -> None:
         super().__init__()
-        self.path, self.best = path, best
+        self.path, self.best, self.last = path, best, last
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         if not self.path.is_file():  # killed before the first save: start over
@@ -124,8 +131,8 @@ class KeepBestWeights(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         accuracy = (logs or {}).get("val_accuracy")
-        if accuracy is not None and accuracy > self.best:
-            self.best = accuracy
+        if self.last or (accuracy is not None and accuracy > self.best):
+            self.best = accuracy if accuracy is not None else self.best
             with atomic_path(self.path) as tmp:
                 self.model.save_weights(tmp)
 
@@ -185,6 +192,8 @@ class EpochKeyedRandomness(keras.callbacks.Callback):
                 seed = keras.ops.convert_to_numpy(var.value)[0]
                 var.assign(keras.ops.convert_to_tensor([seed, epoch << 20], dtype=var.dtype))
 
+
+KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
@@ -325,9 +334,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
 
     history_csv = state_dir / "history.csv"
     previous = _read_history(history_csv)  # a resumed run must beat its earlier best
-    best = KeepBestWeights(state_dir / "best.weights.h5",
-                           max(previous.get("val_accuracy") or [-math.inf]))
-    # Order matters for kill -9: best weights, then the backup, then the history line
+    best = KeepWeights(state_dir / "kept.weights.h5",
+                       max(previous.get("val_accuracy") or [-math.inf]), settings.keep == "last")
+    # Order matters for kill -9: kept weights, then the backup, then the history line
     # that marks the epoch done.
     callbacks = [EpochKeyedRandomness(batches), StopOnNonFiniteLoss(), EpochStats(), best,
                  # two generations: a kill -9 while writing one leaves the other
@@ -342,8 +351,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
                     verbose=1 if sys.stdout.isatty() else 2)  # logs get a line per epoch
 
     history = _read_history(history_csv)
-    best_epoch = int(np.argmax(history["val_accuracy"])) + 1
-    trained.load_weights(state_dir / "best.weights.h5")
+    best_epoch = (len(history["loss"]) if settings.keep == "last"
+                  else int(np.argmax(history["val_accuracy"])) + 1)
+    trained.load_weights(state_dir / "kept.weights.h5")
     export = model
     if precision != "float32":  # mixed precision keeps float32 weights: copy them over
         export = build_model()
@@ -370,7 +380,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "settings": {**settings.describe(), "epochs": args.epochs, "batch_size": args.batch_size,
                      "learning_rate": args.lr, "precision": precision,
                      "batchnorm": "fused" if fused else "keras",
-                     "loss": "categorical_crossentropy", "kept": "best validation accuracy"},
+                     "loss": "categorical_crossentropy", "kept": KEPT[settings.keep]},
         "params": model.count_params(),
         "epochs_run": len(history["loss"]),
         "best_epoch": best_epoch,
@@ -389,8 +399,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     }
     record_path = write_record(args.results_dir, name, run_id, record)
     shutil.rmtree(state_dir, ignore_errors=True)  # finished: nothing left to resume
-    print(f"\nbest validation accuracy {record['val_accuracy']:.4f} at epoch {best_epoch} "
-          f"of {record['epochs_run']}; training took {record['train_seconds']:.0f} s")
+    print(f"\nkept epoch {best_epoch} of {record['epochs_run']} ({record['settings']['kept']}): "
+          f"validation accuracy {record['val_accuracy']:.4f}; "
+          f"training took {record['train_seconds']:.0f} s")
     print(f"saved {relative(model_path)} and {relative(record_path)}")
     print(f"next: python -m experiments.{name}.test")
     return record

@@ -129,7 +129,7 @@ def test_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(
     assert re.search(r"loss became nan at batch [12];", err) and "last good epoch is kept" in err
     state = tmp_path / "models" / "checkpoints" / NAME
     assert len((state / "history.csv").read_text().splitlines()) == 2  # epoch 1 only
-    assert (state / "best.weights.h5").is_file()
+    assert (state / "kept.weights.h5").is_file()
     assert not (tmp_path / "models" / f"{NAME}.h5").exists()
 
     run(tmp_path, npz_path)  # with good data again: resumes after epoch 1 and finishes

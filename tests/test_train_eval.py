@@ -189,3 +189,22 @@ def test_tensorboard_flag_writes_event_logs(tmp_path: Path, npz_path: Path) -> N
                 "--data", str(npz_path), *dirs(tmp_path)])
     events = list((tmp_path / "results" / "exp01_baseline" / "tensorboard").rglob("events.*"))
     assert events and all(e.stat().st_size > 0 for e in events)
+
+
+@pytest.mark.parametrize("last, kept_epoch", [(False, 1), (True, 3)])
+def test_keep_weights_keeps_the_best_or_the_last_epoch(tmp_path: Path, last: bool,
+                                                       kept_epoch: int) -> None:
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    keep = training.KeepWeights(tmp_path / "kept.weights.h5", last=last)
+    keep.set_model(model)
+    keep.on_train_begin()
+    for epoch, val_accuracy in enumerate((0.7, 0.6, 0.5), start=1):  # best epoch first
+        model.set_weights([np.full((2, 1), epoch, "float32"), np.zeros(1, "float32")])
+        keep.on_epoch_end(epoch - 1, {"val_accuracy": val_accuracy})
+    model.load_weights(tmp_path / "kept.weights.h5")
+    assert model.get_weights()[0][0, 0] == kept_epoch
+
+
+def test_unknown_keep_is_rejected() -> None:
+    with pytest.raises(ValueError, match="keep"):
+        dataclasses.replace(EXP01, keep="middle")
