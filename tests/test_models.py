@@ -47,11 +47,11 @@ def test_exp02_adds_batchnorm_before_each_convolution() -> None:
 def test_exp03_is_deeper_with_l2_on_every_kernel() -> None:
     model = build_exp03()
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    assert [c.filters for c in convs] == [32, 32, 64, 64, 128, 128]
+    assert [c.filters for c in convs] == [32, 32, 64, 64, 128, 128, 128]
     weighted = [layer for layer in model.layers if hasattr(layer, "kernel")]
     assert all(layer.kernel_regularizer is not None for layer in weighted)
     assert model.output.shape[1:] == (10,)
-    assert model.count_params() == 308_842
+    assert model.count_params() == 308_842 + 128 * 128 * 9 + 4 * 128  # + block3_conv3, bn3
 
 
 def test_exp04_trains_exp03s_network_without_dropout() -> None:
