@@ -36,6 +36,7 @@ from common.data import DATA_ENV, load_cifar10, one_hot, scale
 from common.evaluation import evaluate
 from common.files import write_text_atomic
 from common.fused_batchnorm import fused_batchnorm, fused_kernel_available
+from common.precision import resolve_precision
 from common.records import (
     REPO_ROOT,
     RESULTS_DIR,
@@ -47,7 +48,7 @@ from common.records import (
     write_record,
 )
 from common.results import replace_section
-from common.training import EpochShuffledBatches, Settings, resolve_precision, training_model
+from common.training import EpochShuffledBatches, Settings, training_model
 
 DEFAULT_EXPERIMENTS = ("exp01_baseline", "exp03_deeper_l2", "exp04_augmentation")
 SLIDES_BATCH = 32

@@ -22,6 +22,7 @@ from common.errors import exit_on_user_error
 from common.files import sha256_of
 from common.fused_batchnorm import fused_batchnorm
 from common.model_io import load_h5
+from common.precision import PRECISIONS, resolve_precision, with_policy
 from common.records import (
     MODELS_DIR,
     RESULTS_DIR,
@@ -80,6 +81,11 @@ def parse_args(name: str, argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", default=None,
                         help=f"'keras', 'auto', a folder, archive or .npz "
                              f"(default ${DATA_ENV}, else auto)")
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
+                        help="what the layers compute in: auto (as in training) = "
+                             "mixed_float16 on a GPU, mixed_bfloat16 on a CPU with AMX "
+                             "(~3x faster), else float32; float32 = exactly plain Keras' "
+                             "forward pass (default auto)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -97,10 +103,11 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model],
     model = load_h5(args.model, f"python -m experiments.{name}.train",
                     expected=build_model())
     data = load_cifar10(args.data)
-    result = evaluate(model, data.x_test, data.y_test)
+    precision = resolve_precision(args.precision)
+    result = evaluate(with_policy(model, precision), data.x_test, data.y_test)
 
     print(f"{name}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.4f} "
-          f"on {len(data.x_test)} images ({result.seconds:.1f} s forward pass)")
+          f"on {len(data.x_test)} images ({result.seconds:.1f} s forward pass, {precision})")
     print("per class: " + ", ".join(f"{c} {a:.1%}" for c, a in result.per_class.items()))
 
     out_dir = args.results_dir / name
@@ -127,6 +134,7 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model],
         "test_loss": result.loss,
         "test_accuracy": result.accuracy,
         "per_class_accuracy": result.per_class,
+        "precision": precision,
         "forward_seconds": round(result.seconds, 2),
         "command_seconds": round(time.perf_counter() - common.STARTED, 2),  # imports included
         "finished": now_iso(),

@@ -30,10 +30,10 @@ from common.errors import UserError, exit_on_user_error
 from common.files import atomic_path, sha256_of, write_json_atomic
 from common.fused_batchnorm import fused_batchnorm
 from common.model_io import save_h5
+from common.precision import PRECISIONS, resolve_precision
 from common.records import (
     MODELS_DIR,
     RESULTS_DIR,
-    accelerators,
     command_line,
     data_source,
     environment,
@@ -194,27 +194,6 @@ class EpochKeyedRandomness(keras.callbacks.Callback):
 
 
 KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
-
-PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
-
-
-def resolve_precision(choice: str) -> str:
-    """'auto' -> mixed_float16 on a GPU (tensor cores), mixed_bfloat16 on a CPU with
-    bf16 matrix units (AMX: 1.3-2x our training throughput, results/bench/), else float32."""
-    if choice != "auto":
-        return choice
-    if accelerators():
-        return "mixed_float16"
-    on_amx = keras.backend.backend() == "tensorflow" and _cpu_has_amx_bf16()  # oneDNN uses it
-    return "mixed_bfloat16" if on_amx else "float32"
-
-
-def _cpu_has_amx_bf16() -> bool:
-    try:
-        return "amx_bf16" in Path("/proc/cpuinfo").read_text()
-    except OSError:  # not Linux: stay with float32
-        return False
-
 
 def training_model(model: keras.Model, settings: Settings, learning_rate: float,
                    total_steps: int) -> keras.Model:

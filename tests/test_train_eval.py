@@ -74,13 +74,14 @@ def test_test_entry_point_matches_in_process_evaluation(trained: dict, tmp_path:
     results = tmp_path / "cli_results"
     subprocess.run([sys.executable, "-m", "experiments.exp01_baseline.test",
                     "--model", str(trained["path"]), "--data", str(npz_path),
-                    "--results-dir", str(results)],
+                    "--precision", "float32", "--results-dir", str(results)],
                    cwd=REPO, check=True, capture_output=True, env=os.environ.copy())
     [record_path] = (results / "exp01_baseline").glob("test-*.json")
     record = json.loads(record_path.read_text())
     data = load_cifar10(str(npz_path))
     loss, accuracy = keras.models.load_model(trained["path"]).evaluate(
         scale(data.x_test), one_hot(data.y_test), verbose=0)
+    assert record["precision"] == "float32"
     assert record["test_accuracy"] == pytest.approx(accuracy, abs=1e-6)
     assert record["test_loss"] == pytest.approx(loss, rel=1e-4)
     assert len(record["per_class_accuracy"]) == 10

@@ -1,0 +1,36 @@
+"""Mixed-precision twins of loaded models, for fast inference."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from common.precision import resolve_precision, with_policy
+from experiments.exp03_deeper_l2.model import build_model as build_exp03
+
+
+def test_float32_is_the_model_itself() -> None:
+    model = build_exp03()
+    assert with_policy(model, "float32") is model
+
+
+def test_bfloat16_twin_computes_in_bf16_with_the_same_weights_and_a_float32_output() -> None:
+    model = build_exp03()
+    twin = with_policy(model, "mixed_bfloat16")
+    assert twin is not model and twin.count_params() == model.count_params()
+    assert twin.get_layer("block1_conv1").compute_dtype == "bfloat16"
+    assert twin.get_layer("output").compute_dtype == "float32"
+    assert all(layer.compute_dtype == "float32" for layer in model.layers)  # left alone
+    for mine, theirs in zip(twin.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+    x = keras.random.uniform((64, 32, 32, 3), seed=0)  # [0, 1] float32 in, as for the .h5
+    fast, exact = twin.predict(x, verbose=0), model.predict(x, verbose=0)
+    assert fast.dtype == np.float32 and fast.shape == exact.shape == (64, 10)
+    np.testing.assert_allclose(fast, exact, atol=0.05)
+    assert not np.array_equal(fast, exact)  # it did compute in bf16
+
+
+def test_explicit_precision_is_kept_auto_picks_one() -> None:
+    assert resolve_precision("float32") == "float32"
+    assert resolve_precision("auto") in ("float32", "mixed_float16", "mixed_bfloat16")
