@@ -173,7 +173,7 @@ def _val_curve(train: dict) -> list[float]:
     if not path.is_file():
         return []
     with open(path, newline="") as f:
-        return [float(row["val_accuracy"]) for row in csv.DictReader(f) if "val_accuracy" in row]
+        return [float(row["val_accuracy"]) for row in csv.DictReader(f)]
 
 
 def render_per_class(rows: Sequence[Row]) -> str:

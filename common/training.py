@@ -3,8 +3,9 @@
 An experiment's ``train.py`` holds its ``Settings`` and calls ``train_main``. A run:
 loads CIFAR-10, splits off a class-balanced validation set, trains with Adam and Keras
 progress bars, backs itself up every epoch (rerun the same command to resume), keeps
-the epoch with the best validation accuracy (or the last one), saves ``saved_models/<name>.h5`` and
-writes a run record, the per-epoch CSV and a curves plot to ``results/<name>/``.
+the epoch with the best validation accuracy (or the last one), saves
+``saved_models/<name>.h5`` and writes a run record, the per-epoch CSV and a curves plot
+to ``results/<name>/``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class Settings:
                              f"{sorted(OPTIMIZERS)}")
         if self.keep not in ("best", "last"):
             raise ValueError(f"unknown keep {self.keep!r}: use 'best' or 'last'")
+        if not 0 < self.val_fraction < 1:  # the curve, and "best", need a validation set
+            raise ValueError(f"val_fraction must be between 0 and 1, got {self.val_fraction}")
 
     def describe(self) -> dict:
         """JSON-ready settings for the run record."""

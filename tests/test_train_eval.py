@@ -206,6 +206,9 @@ def test_keep_weights_keeps_the_best_or_the_last_epoch(tmp_path: Path, last: boo
     assert model.get_weights()[0][0, 0] == kept_epoch
 
 
-def test_unknown_keep_is_rejected() -> None:
-    with pytest.raises(ValueError, match="keep"):
-        dataclasses.replace(EXP01, keep="middle")
+@pytest.mark.parametrize("change, message", [({"keep": "middle"}, "keep"),
+                                             ({"val_fraction": 0.0}, "val_fraction"),
+                                             ({"val_fraction": 1.0}, "val_fraction")])
+def test_bad_settings_are_rejected(change: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(EXP01, **change)
