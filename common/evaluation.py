@@ -84,7 +84,7 @@ def parse_args(name: str, argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--precision", default="auto", choices=PRECISIONS,
                         help="what the layers compute in: auto (as in training) = "
                              "mixed_float16 on a GPU, mixed_bfloat16 on a CPU with AMX "
-                             "(~3x faster), else float32; float32 = exactly plain Keras' "
+                             "(2-3x faster), else float32; float32 = exactly plain Keras' "
                              "forward pass (default auto)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     return parser.parse_args(argv)

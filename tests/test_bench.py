@@ -40,7 +40,7 @@ def test_table_reports_ratios_against_the_slides() -> None:
             in table)
     assert "one timing" in table  # an old record, from before the median of three
     assert "median of 3 timings" in render(record | {"timed_runs": 3})
-    assert "e: training with augmentation runs at **90%** of the throughput without it" in table
+    assert "e: training with augmentation runs at **90.0%** of the throughput without it" in table
 
 
 def test_sweep_table_shows_each_measured_choice() -> None:
