@@ -269,7 +269,7 @@ def train_val_split(labels: np.ndarray, val_fraction: float = 0.1,
     train_idx, val_idx = [], []
     for cls in np.unique(labels):
         idx = rng.permutation(np.flatnonzero(labels == cls))
-        n_val = int(round(len(idx) * val_fraction))
+        n_val = max(int(round(len(idx) * val_fraction)), 1)  # small data: still a curve
         val_idx.append(idx[:n_val])
         train_idx.append(idx[n_val:])
     return rng.permutation(np.concatenate(train_idx)), rng.permutation(np.concatenate(val_idx))

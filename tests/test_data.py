@@ -174,6 +174,13 @@ def test_split_is_class_balanced_disjoint_and_reproducible() -> None:
     assert not np.array_equal(val, train_val_split(labels, 0.1, seed=1)[1])
 
 
+def test_split_of_small_data_keeps_one_image_per_class_for_validation() -> None:
+    labels = np.repeat(np.arange(10), 12)  # 2% of 12 rounds to 0
+    train, val = train_val_split(labels, 0.02)
+    np.testing.assert_array_equal(np.bincount(labels[val]), [1] * 10)
+    assert len(train) == 110
+
+
 def test_scale_and_one_hot() -> None:
     x = scale(np.array([[0, 255]], dtype=np.uint8))
     assert x.dtype == np.float32 and x.min() == 0.0 and x.max() == 1.0
