@@ -43,12 +43,13 @@ def with_policy(model: keras.Model, policy: str) -> keras.Model:
     if policy == "float32":
         return model
     config = model.get_config()
-    outputs = config["output_layers"]  # [name, 0, 0], or a list of those
+    # Functional: [name, 0, 0] or a list of those; Sequential: its last layer.
+    outputs = config.get("output_layers") or [config["layers"][-1]["config"]["name"]]
     outputs = {outputs[0]} if isinstance(outputs[0], str) else {o[0] for o in outputs}
     for layer in config["layers"]:
         if (layer["class_name"] != "InputLayer" and "dtype" in layer["config"]
                 and layer["config"]["name"] not in outputs):
             layer["config"]["dtype"] = policy
-    twin = keras.Model.from_config(config)
+    twin = type(model).from_config(config)
     twin.set_weights(model.get_weights())
     return twin

@@ -34,3 +34,13 @@ def test_bfloat16_twin_computes_in_bf16_with_the_same_weights_and_a_float32_outp
 def test_explicit_precision_is_kept_auto_picks_one() -> None:
     assert resolve_precision("float32") == "float32"
     assert resolve_precision("auto") in ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def test_a_sequential_model_gets_a_twin_too() -> None:  # what a user's exp05 might build
+    model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3),
+                              keras.layers.Flatten(), keras.layers.Dense(10)])
+    twin = with_policy(model, "mixed_bfloat16")
+    assert isinstance(twin, keras.Sequential)
+    assert [layer.compute_dtype for layer in twin.layers] == ["bfloat16", "bfloat16", "float32"]
+    np.testing.assert_allclose(twin.predict(np.ones((2, 32, 32, 3)), verbose=0),
+                               model.predict(np.ones((2, 32, 32, 3)), verbose=0), atol=0.1)
