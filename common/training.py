@@ -53,6 +53,9 @@ OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {
 }
 
 
+KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
+
+
 @dataclass(frozen=True)
 class Settings:
     """One experiment's recipe; the defaults of its command-line options."""
@@ -79,8 +82,8 @@ class Settings:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}: use one of "
                              f"{sorted(OPTIMIZERS)}")
-        if self.keep not in ("best", "last"):
-            raise ValueError(f"unknown keep {self.keep!r}: use 'best' or 'last'")
+        if self.keep not in KEPT:
+            raise ValueError(f"unknown keep {self.keep!r}: use one of {sorted(KEPT)}")
         if not 0 < self.val_fraction < 1:  # the curve, and "best", need a validation set
             raise ValueError(f"val_fraction must be between 0 and 1, got {self.val_fraction}")
 
@@ -134,8 +137,10 @@ class KeepWeights(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         accuracy = (logs or {}).get("val_accuracy")
-        if self.last or (accuracy is not None and accuracy > self.best):
-            self.best = accuracy if accuracy is not None else self.best
+        improved = accuracy is not None and accuracy > self.best
+        if improved:
+            self.best = accuracy
+        if improved or self.last:
             with atomic_path(self.path) as tmp:
                 self.model.save_weights(tmp)
 
@@ -195,8 +200,6 @@ class EpochKeyedRandomness(keras.callbacks.Callback):
                 seed = keras.ops.convert_to_numpy(var.value)[0]
                 var.assign(keras.ops.convert_to_tensor([seed, epoch << 20], dtype=var.dtype))
 
-
-KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
 
 def training_model(model: keras.Model, settings: Settings, learning_rate: float,
                    total_steps: int) -> keras.Model:
