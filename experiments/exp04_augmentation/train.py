@@ -20,12 +20,12 @@ def augmentation() -> list[keras.layers.Layer]:
     return [
         layers.RandomFlip("horizontal"),  # a mirrored cat is still a cat; upside down is not
         # up to 4 pixels each way, as in the usual pad-4-and-crop recipe (0.1: 86.63%);
-        # "nearest" shifts by whole pixels like a crop, with no blur, and costs a third less
+        # "nearest" shifts by whole pixels like a crop, with no blur, and costs less
         layers.RandomTranslation(0.125, 0.125, fill_mode="reflect", interpolation="nearest"),
         # cutout: blank a random patch (2-25% of the image) in half the images, so no single
         # part of an object can carry the answer; run 3 without it overfit (train 96%, val 87%).
-        # Grey, as in cutout: the default noise fill draws a whole image of noise per batch
-        # and made erasing the costliest transform (3.1 ms against 1.8 ms a batch of 64)
+        # Grey, as in cutout: the default noise fill draws a whole image of noise per batch,
+        # which made erasing the costliest of the three transforms
         layers.RandomErasing(factor=(0.5, 0.5), scale=(0.02, 0.25), fill_value=0.5,
                              value_range=(0, 1)),
     ]
