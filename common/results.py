@@ -57,19 +57,26 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
     """One row per experiment: latest evaluation of each trained model, joined to its run."""
     records = read_records(results_dir)
     trains = {r["model_sha256"]: r for r in records if r["kind"] == "train"}
-    latest_test: dict[tuple[str, str], dict] = {}
+    shown: dict[tuple[str, str], dict] = {}  # the evaluation each model is shown by
+    evaluated_at: dict[tuple[str, str], str] = {}  # when each model was last evaluated
     for r in records:  # oldest first, so later evaluations of a model win
         if r["kind"] == "test":
-            latest_test[(r["experiment"], r["model_sha256"])] = r
+            key = (r["experiment"], r["model_sha256"])
+            evaluated_at[key] = r["finished"]
+            # float32 is plain load_model's forward pass; a bf16 one only stands in for it
+            # (records from before the precision option ran in float32)
+            if _float32(r) or key not in shown or not _float32(shown[key]):
+                shown[key] = r
     by_experiment: dict[str, list[tuple[dict, dict | None]]] = {}
-    for (experiment, sha), test in latest_test.items():
+    for (experiment, sha), test in shown.items():
         by_experiment.setdefault(experiment, []).append((test, trains.get(sha)))
 
     rows = []
     for experiment, all_pairs in sorted(by_experiment.items()):
         # The row's recipe is that of the latest evaluated model: the one in saved_models/.
         evaluated = [(test, train) for test, train in all_pairs if train]
-        latest = max(evaluated, key=lambda pair: pair[0]["finished"])[1] if evaluated else None
+        latest = max(evaluated, key=lambda pair: evaluated_at[
+            (experiment, pair[0]["model_sha256"])])[1] if evaluated else None
         pairs = [(t, r) for t, r in all_pairs if r is None or _recipe(r) == _recipe(latest)]
         earlier = sorted(((t["test_accuracy"], r) for t, r in all_pairs
                           if r is not None and _recipe(r) != _recipe(latest)),
@@ -93,6 +100,10 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             earlier=earlier,
         ))
     return rows
+
+
+def _float32(test: dict) -> bool:
+    return test.get("precision", "float32") == "float32"
 
 
 def _recipe(train: dict | None) -> str:

@@ -122,6 +122,36 @@ def test_row_follows_the_model_evaluated_last_not_the_run_trained_last(filled: P
     assert [r["commit"] for _, r in exp01.earlier] == ["new"]
 
 
+def test_float32_evaluation_is_shown_even_when_a_bf16_one_came_later(filled: Path) -> None:
+    write_record(filled, "exp01_baseline", "test-f32",
+                 eval_record("exp01_baseline", "b", 0.76, "2026-11-29T11:00:00")
+                 | {"precision": "float32"})
+    write_record(filled, "exp01_baseline", "test-bf16",
+                 eval_record("exp01_baseline", "b", 0.77, "2026-11-29T12:00:00")
+                 | {"precision": "mixed_bfloat16"})
+    write_record(filled, "exp02_batchnorm", "test-bf16",  # no float32 one: bf16 stands in
+                 eval_record("exp02_batchnorm", "c", 0.79, "2026-11-29T12:00:00")
+                 | {"precision": "mixed_bfloat16"})
+    exp01, exp02 = results.collect(filled)
+    assert sorted(exp01.accuracies) == [0.74, 0.76]
+    assert exp02.accuracies == [0.78]  # test-1, from before the precision option: float32
+
+
+def test_a_bf16_retest_still_marks_the_model_evaluated_last(filled: Path) -> None:
+    newer = train_record("exp01_baseline", "new", 3) | {"settings": {"batch_size": 128},
+                                                        "commit": "new"}
+    newer["finished"] = "2026-11-29T10:00:00"
+    write_record(filled, "exp01_baseline", "train-new", newer)
+    write_record(filled, "exp01_baseline", "test-new",
+                 eval_record("exp01_baseline", "new", 0.70, "2026-11-29T11:00:00"))
+    write_record(filled, "exp01_baseline", "test-again",
+                 eval_record("exp01_baseline", "b", 0.77, "2026-11-29T12:00:00")
+                 | {"precision": "mixed_bfloat16"})
+    exp01 = results.collect(filled)[0]
+    assert sorted(exp01.accuracies) == [0.74, 0.76]  # b shown by its float32 test-3
+    assert [r["commit"] for _, r in exp01.earlier] == ["new"]
+
+
 def test_same_second_records_are_both_kept(tmp_path: Path) -> None:
     first = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 1})
     second = write_record(tmp_path, "exp01_baseline", "test-x", {"kind": "test", "n": 2})
