@@ -51,6 +51,7 @@ from common.training import EpochShuffledBatches, Settings, training_model
 
 DEFAULT_EXPERIMENTS = ("exp01_baseline", "exp03_deeper_l2", "exp04_augmentation")
 SLIDES_BATCH = 32
+LOADERS = ("pydataset", "arrays", "tf.data")  # --sweep --loaders: see training_inputs
 # Best of 3: these shared hosts switch speed within a run, and sometimes hold a timed pass
 # to ~5.13 s whatever it runs; a pass is only ever slowed, so the fastest is the least
 # disturbed (timeit's rule). Records before "statistic" took the median.
@@ -140,7 +141,7 @@ def _rates(train: tuple[float, list[float]], inference: tuple[float, list[float]
 
 def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
             x_test: np.ndarray, y_test: np.ndarray, precision: str = "auto",
-            jit_compile: bool = False, fused_bn: bool = True) -> dict:
+            jit_compile: bool = False, fused_bn: bool = True, loader: str = "pydataset") -> dict:
     keras.mixed_precision.set_global_policy(resolve_precision(precision))
     try:
         model = build()
@@ -151,13 +152,41 @@ def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
     if jit_compile:  # XLA; else Keras' default: off on TensorFlow, always on with JAX
         trained.jit_compile = True
 
+    data = training_inputs(loader, batches)
+
     def epoch() -> None:
         with fused_batchnorm(fused_bn):
-            trained.fit(batches, epochs=1, verbose=0, shuffle=False)
+            trained.fit(**data, epochs=1, verbose=0, shuffle=loader != "pydataset")
     rates = _rates(_best_rate(epoch, len(x)), _best_rate(
         lambda: evaluate(model, x_test, y_test, fused_bn), len(x_test)))
-    return {**rates, "jit_compile": bool(trained.jit_compile),
+    return {**rates, "jit_compile": bool(trained.jit_compile), "loader": loader,
             "batchnorm": "fused" if fused_bn and fused_kernel_available() else "keras"}
+
+
+
+def training_inputs(loader: str, batches: EpochShuffledBatches) -> dict:
+    """``fit``'s inputs for each way of feeding the same training images.
+
+    pydataset: ours (common.training): uint8 images held in memory, each batch scaled and
+    one-hot encoded when asked for, Keras prefetching; arrays: the whole set scaled to
+    float32 up front (4x the memory), Keras slicing batches; tf.data: uint8 tensors,
+    scaled per batch in a tf.data map, cached and prefetched (TensorFlow backend only).
+    """
+    if loader == "pydataset":
+        return {"x": batches}
+    x, y, batch_size = batches.x, batches.y, batches.batch_size
+    if loader == "arrays":
+        return {"x": scale(x), "y": one_hot(y), "batch_size": batch_size}
+    if loader == "tf.data":
+        import tensorflow as tf
+
+        pipeline = (tf.data.Dataset.from_tensor_slices((x, one_hot(y))).cache()
+                    .shuffle(len(x)).batch(batch_size)
+                    .map(lambda a, b: (tf.cast(a, tf.float32) / 255.0, b),
+                         num_parallel_calls=tf.data.AUTOTUNE)
+                    .prefetch(tf.data.AUTOTUNE))
+        return {"x": pipeline}
+    raise ValueError(f"unknown loader {loader!r}: use one of {LOADERS}")
 
 
 def bench(experiments: Sequence[str], images: int, data: str | None) -> dict:
@@ -197,12 +226,14 @@ def _experiment(name: str) -> tuple:
 def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Sequence[str],
           images: int, data: str | None, jit_compiles: Sequence[bool] = (False,),
           data_formats: Sequence[str] = ("channels_last",),
-          batchnorms: Sequence[str] = ("fused",)) -> dict:
+          batchnorms: Sequence[str] = ("fused",),
+          loaders: Sequence[str] = ("pydataset",)) -> dict:
     """Our training path under each setting: the measured choices."""
     cifar = load_cifar10(data)
     x, y = cifar.x_train[:images], cifar.y_train[:images]
     to_first = (0, 3, 1, 2)  # NHWC -> NCHW
-    rates = {p: matmul_flops_per_second(dtype=p.removeprefix("mixed_")) for p in precisions}
+    rates = {p: matmul_flops_per_second(dtype=p.removeprefix("mixed_"))  # MFU needs float32's
+             for p in dict.fromkeys(["float32", *precisions])}
     rows = []
     for name in experiments:
         build, settings = _experiment(name)
@@ -211,22 +242,22 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
             raise SystemExit(f"error: --data-formats channels_first needs an experiment "
                              f"without augmentation, not {name}")
         train_flops = 3 * forward_flops(build())
-        for fmt, bn, jit, precision, batch_size in itertools.product(
-                data_formats, batchnorms, jit_compiles, precisions, batch_sizes):
+        for fmt, loader, bn, jit, precision, batch_size in itertools.product(
+                data_formats, loaders, batchnorms, jit_compiles, precisions, batch_sizes):
             if fmt == "channels_last":
                 row = our_way(build, replace(settings, batch_size=batch_size), x, y,
-                              cifar.x_test, cifar.y_test, precision, jit, bn == "fused")
+                              cifar.x_test, cifar.y_test, precision, jit, bn == "fused", loader)
             else:
                 row = our_way(lambda b=build: channels_first_copy(b()),
                               replace(settings, batch_size=batch_size),
                               x.transpose(to_first), y, cifar.x_test.transpose(to_first),
-                              cifar.y_test, precision, jit, bn == "fused")
+                              cifar.y_test, precision, jit, bn == "fused", loader)
             row |= {"experiment": name, "precision": precision, "batch_size": batch_size,
                     "data_format": fmt,
                     "mfu_vs_fp32_matmul": row["train_images_per_s"] * train_flops
                     / rates["float32"]}
             rows.append(row)
-            print(f"{name:20s} {fmt:14s} BN {row['batchnorm']:5s} {precision:15s} "
+            print(f"{name:20s} {fmt:14s} {loader:9s} BN {row['batchnorm']:5s} {precision:15s} "
                   f"XLA {row['jit_compile']!s:5s} "
                   f"batch {batch_size:4d}  train "
                   f"{row['train_images_per_s']:6.0f} img/s  inference "
@@ -265,10 +296,12 @@ def render_sweep(record: dict) -> str:
     lines = [f"Matrix-multiply rates ({rates}); {record['hardware']['cores']} cores, "
              f"{record['hardware']['cpu']}; {record['images']} training images per timed "
              f"epoch, {_timings(record)}{pools}.\n",
-             "| experiment | layout | BatchNormalization | precision | XLA | batch | train img/s "
-             "| inference img/s | MFU vs fp32 matmul |", "|---|---|---|---|---|---|---|---|---|"]
-    for r in record["rows"]:
+             "| experiment | layout | loader | BatchNormalization | precision | XLA | batch "
+             "| train img/s | inference img/s | MFU vs fp32 matmul |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in record["rows"]:  # fields missing from older records: what they measured
         lines.append(f"| {r['experiment']} | {r.get('data_format', 'channels_last')} "
+                     f"| {r.get('loader', 'pydataset')} "
                      f"| {r.get('batchnorm', 'keras')} | {r['precision']} "
                      f"| {'on' if r.get('jit_compile') else 'off'} | {r['batch_size']} "
                      f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
@@ -350,6 +383,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="--sweep: Keras' own BatchNormalization training path, or "
                              "TensorFlow's fused kernel (common/fused_batchnorm.py; "
                              "default %(default)s)")
+    parser.add_argument("--loaders", nargs="+", default=["pydataset"], choices=LOADERS,
+                        help="--sweep: how the training images reach fit: ours (pydataset), "
+                             "float32 arrays, or a tf.data pipeline (default %(default)s)")
     parser.add_argument("--threads", type=int, default=0,
                         help="TensorFlow intra/inter-op threads (default 0: one per core)")
     parser.add_argument("--report", action="store_true",
@@ -364,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         record = {"kind": "bench-sweep", "command": command_line(), "commit": commit,
                   **sweep(args.experiments, args.batch_sizes, args.precisions, args.images,
                           args.data, (False, True) if args.jit else (False,),
-                          args.data_formats, args.batchnorms),
+                          args.data_formats, args.batchnorms, args.loaders),
                   **environment()}
         record["wall_seconds"] = round(time.perf_counter() - started, 1)
         record["finished"] = now_iso()

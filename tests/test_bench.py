@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 
 import common.bench as bench_module
-from common.bench import channels_first_copy, forward_flops, render, render_sweep, write_choices
+from common.bench import (
+    channels_first_copy,
+    forward_flops,
+    render,
+    render_sweep,
+    training_inputs,
+    write_choices,
+)
+from common.data import scale
+from common.training import EpochShuffledBatches
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp03_deeper_l2.model import build_model as build_exp03
 
@@ -53,9 +62,37 @@ def test_sweep_table_shows_each_measured_choice() -> None:
     record["rows"].append(record["rows"][0] | {"batchnorm": "fused", "jit_compile": False})
     table = render_sweep(record | {"threads": {"intra_op": 1, "inter_op": 1}})
     # records from before the fused kernel existed ran Keras' own BatchNormalization
-    assert "| e | channels_last | keras | mixed_bfloat16 | on | 64 | 800 | 3000 | 55.0% |" in table
-    assert "| e | channels_last | fused | mixed_bfloat16 | off | 64 |" in table
+    assert ("| e | channels_last | pydataset | keras | mixed_bfloat16 | on | 64 | 800 | 3000 "
+            "| 55.0% |") in table
+    assert "| e | channels_last | pydataset | fused | mixed_bfloat16 | off | 64 |" in table
+    assert "| tf.data | fused |" in render_sweep(
+        record | {"rows": [record["rows"][1] | {"loader": "tf.data"}]})
     assert "threads intra-op 1, inter-op 1" in table
+
+
+@pytest.mark.parametrize("loader", ["arrays", "tf.data"])
+def test_every_loader_feeds_the_same_scaled_images_and_labels(loader: str) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (10, 32, 32, 3), dtype=np.uint8)
+    y = np.arange(10) % 10
+    batches = EpochShuffledBatches(x, y, batch_size=4, seed=0)
+    data = training_inputs(loader, batches)
+    if loader == "arrays":
+        images, labels = data["x"], data["y"]
+        assert data["batch_size"] == 4
+    else:
+        fed = list(data["x"].as_numpy_iterator())
+        assert [len(a) for a, _ in fed] == [4, 4, 2]
+        images, labels = (np.concatenate(parts) for parts in zip(*fed, strict=True))
+    order = labels.argmax(axis=1).argsort()  # tf.data shuffles; labels here are unique
+    np.testing.assert_array_equal(images[order], scale(x))
+    assert images.dtype == np.float32 and labels.shape == (10, 10)
+
+
+def test_an_unknown_loader_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown loader 'disk'"):
+        training_inputs("disk", EpochShuffledBatches(np.zeros((2, 32, 32, 3), np.uint8),
+                                                     np.zeros(2, int), 2, seed=0))
 
 
 def test_channels_first_copy_is_the_same_network_on_transposed_images() -> None:
