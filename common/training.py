@@ -19,7 +19,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import keras
@@ -245,6 +245,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text!r}")
+    return value
+
+
 def parse_args(name: str, settings: Settings, argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=f"python -m experiments.{name}.train",
@@ -256,6 +266,8 @@ def parse_args(name: str, settings: Settings, argv: Sequence[str] | None) -> arg
     parser.add_argument("--batch-size", type=_positive_int, default=settings.batch_size)
     parser.add_argument("--lr", type=_positive_float, default=settings.learning_rate,
                         help="Adam's initial learning rate (default %(default)s)")
+    parser.add_argument("--label-smoothing", type=_fraction, default=settings.label_smoothing,
+                        help="e in targets 1 - e + e/10 and e/10 (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--data", default=None,
                         help=f"'keras', 'auto', a folder, archive or .npz "
@@ -294,8 +306,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     if args.fresh:
         shutil.rmtree(state_dir, ignore_errors=True)
     data = load_cifar10(args.data)  # bad data fails here, before anything is written
-    options = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "seed", "data",
-                                             "limit", "precision")}
+    settings = replace(settings, label_smoothing=args.label_smoothing)
+    options = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "label_smoothing",
+                                             "seed", "data", "limit", "precision")}
     run = _start_or_resume(state_dir, options)
 
     keras.utils.set_random_seed(args.seed)

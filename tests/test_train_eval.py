@@ -212,3 +212,32 @@ def test_keep_weights_keeps_the_best_or_the_last_epoch(tmp_path: Path, last: boo
 def test_bad_settings_are_rejected(change: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         dataclasses.replace(EXP01, **change)
+
+
+def test_label_smoothing_option_reaches_the_loss_and_the_record(tmp_path: Path,
+                                                                 npz_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    losses = []
+    real = training.training_model
+
+    def spy(*args, **kwargs) -> keras.Model:
+        model = real(*args, **kwargs)
+        losses.append(model.loss)
+        return model
+
+    monkeypatch.setattr(training, "training_model", spy)
+    train_main("exp01_baseline", build_exp01, EXP01,
+               ["--epochs", "1", "--batch-size", "16", "--label-smoothing", "0.2",
+                "--data", str(npz_path), *dirs(tmp_path)])
+    assert losses[0].get_config()["label_smoothing"] == 0.2
+    record = json.loads(next((tmp_path / "results" / "exp01_baseline").glob("train-*.json"))
+                        .read_text())
+    assert record["settings"]["label_smoothing"] == 0.2
+
+
+@pytest.mark.parametrize("value", ["1", "-0.1", "lots"])
+def test_label_smoothing_outside_0_to_1_is_refused(value: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        training.parse_args("exp01_baseline", EXP01, ["--label-smoothing", value])
+    assert "must be at least 0 and below 1" in capsys.readouterr().err
