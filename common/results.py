@@ -162,13 +162,15 @@ def _wall_seconds(train: dict) -> float:
 def render_earlier(rows: Sequence[Row]) -> str:
     """Runs of earlier recipes: what was tried before the current settings."""
     lines = ["| experiment | test accuracy | seed | epochs | batch | optimizer | learning rate "
-             "| precision | training time | commit |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| label smoothing | precision | training time | commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         for accuracy, r in row.earlier:
             s = r.get("settings", {})
             lines.append(f"| {row.experiment} | {accuracy:.2%} | {r['seed']} | {r['epochs_run']} "
                          f"| {s.get('batch_size', '—')} | {_optimizer(r)} "
                          f"| {s.get('learning_rate', '—')} "
+                         f"| {s.get('label_smoothing', 0.0)} "  # records before it: none
                          f"| {s.get('precision', '—')} | {_minutes([_wall_seconds(r)])} "
                          f"| {r['commit']} |")
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""

@@ -104,7 +104,19 @@ def test_optimizer_splits_recipes_whatever_its_spelling(filled: Path) -> None:
     exp03 = results.collect(filled)[2]
     assert len(exp03.accuracies) == 2  # x and y: the latest recipe, two seeds
     assert [r["commit"] for _, r in exp03.earlier] == ["z"]
-    assert "| 64 | sgd |" in results.render_earlier([exp03])
+    assert "| 64 | sgd | — | 0.0 |" in results.render_earlier([exp03])  # no smoothing recorded
+
+
+def test_earlier_recipes_show_the_label_smoothing_they_differ_by(filled: Path) -> None:
+    for name, sha, seed, smoothing in (("p", "p", 3, 0.2), ("q", "q", 4, 0.1)):
+        write_record(filled, "exp03_deeper_l2", f"train-{name}",
+                     train_record("exp03_deeper_l2", sha, seed)
+                     | {"settings": {"label_smoothing": smoothing}, "commit": name})
+        write_record(filled, "exp03_deeper_l2", f"test-{name}",
+                     eval_record("exp03_deeper_l2", sha, 0.8, f"2026-11-2{seed}T12:00:00"))
+    exp03 = results.collect(filled)[2]
+    assert [r["commit"] for _, r in exp03.earlier] == ["p"]
+    assert "| — | 0.2 | — |" in results.render_earlier([exp03])
 
 
 def test_row_follows_the_model_evaluated_last_not_the_run_trained_last(filled: Path) -> None:
