@@ -163,7 +163,6 @@ def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
             "batchnorm": "fused" if fused_bn and fused_kernel_available() else "keras"}
 
 
-
 def training_inputs(loader: str, batches: EpochShuffledBatches) -> dict:
     """``fit``'s inputs for each way of feeding the same training images.
 
