@@ -119,16 +119,21 @@ def test_earlier_recipes_show_the_label_smoothing_they_differ_by(filled: Path) -
     assert "| — | 0.2 | — |" in results.render_earlier([exp03])
 
 
-def test_row_follows_the_model_evaluated_last_not_the_run_trained_last(filled: Path) -> None:
-    # A newer recipe was trained and tested, then the older model was restored and retested.
+@pytest.mark.parametrize("retest_precision", [None, "float32", "mixed_bfloat16"])
+def test_row_follows_the_model_evaluated_last_not_the_run_trained_last(
+        filled: Path, retest_precision: str | None) -> None:
+    # A newer recipe was trained and tested, then the older model was restored and retested
+    # (in any precision: a bf16 retest marks it as the latest as much as a float32 one).
     newer = train_record("exp01_baseline", "new", 3) | {"settings": {"batch_size": 128},
                                                         "commit": "new"}
     newer["finished"] = "2026-11-29T10:00:00"
     write_record(filled, "exp01_baseline", "train-new", newer)
     write_record(filled, "exp01_baseline", "test-new",
                  eval_record("exp01_baseline", "new", 0.70, "2026-11-29T11:00:00"))
-    write_record(filled, "exp01_baseline", "test-again",
-                 eval_record("exp01_baseline", "b", 0.76, "2026-11-29T12:00:00"))
+    retest = eval_record("exp01_baseline", "b", 0.76, "2026-11-29T12:00:00")
+    if retest_precision:
+        retest["precision"] = retest_precision
+    write_record(filled, "exp01_baseline", "test-again", retest)
     exp01 = results.collect(filled)[0]
     assert sorted(exp01.accuracies) == [0.74, 0.76]
     assert [r["commit"] for _, r in exp01.earlier] == ["new"]
@@ -141,27 +146,15 @@ def test_float32_evaluation_is_shown_even_when_a_bf16_one_came_later(filled: Pat
     write_record(filled, "exp01_baseline", "test-bf16",
                  eval_record("exp01_baseline", "b", 0.77, "2026-11-29T12:00:00")
                  | {"precision": "mixed_bfloat16"})
-    write_record(filled, "exp02_batchnorm", "test-bf16",  # no float32 one: bf16 stands in
-                 eval_record("exp02_batchnorm", "c", 0.79, "2026-11-29T12:00:00")
-                 | {"precision": "mixed_bfloat16"})
+    # test-1 of model c predates the precision option (float32): a bf16 retest does not
+    # replace it; model e has only a bf16 evaluation, which stands in
+    for sha, accuracy in (("c", 0.79), ("e", 0.75)):
+        write_record(filled, "exp02_batchnorm", f"test-bf16-{sha}",
+                     eval_record("exp02_batchnorm", sha, accuracy, "2026-11-29T12:00:00")
+                     | {"precision": "mixed_bfloat16"})
     exp01, exp02 = results.collect(filled)
     assert sorted(exp01.accuracies) == [0.74, 0.76]
-    assert exp02.accuracies == [0.78]  # test-1, from before the precision option: float32
-
-
-def test_a_bf16_retest_still_marks_the_model_evaluated_last(filled: Path) -> None:
-    newer = train_record("exp01_baseline", "new", 3) | {"settings": {"batch_size": 128},
-                                                        "commit": "new"}
-    newer["finished"] = "2026-11-29T10:00:00"
-    write_record(filled, "exp01_baseline", "train-new", newer)
-    write_record(filled, "exp01_baseline", "test-new",
-                 eval_record("exp01_baseline", "new", 0.70, "2026-11-29T11:00:00"))
-    write_record(filled, "exp01_baseline", "test-again",
-                 eval_record("exp01_baseline", "b", 0.77, "2026-11-29T12:00:00")
-                 | {"precision": "mixed_bfloat16"})
-    exp01 = results.collect(filled)[0]
-    assert sorted(exp01.accuracies) == [0.74, 0.76]  # b shown by its float32 test-3
-    assert [r["commit"] for _, r in exp01.earlier] == ["new"]
+    assert sorted(exp02.accuracies) == [0.75, 0.78]
 
 
 def test_same_second_records_are_both_kept(tmp_path: Path) -> None:
