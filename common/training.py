@@ -264,8 +264,10 @@ def parse_args(name: str, settings: Settings, argv: Sequence[str] | None) -> arg
                "command is run again; --fresh discards that and starts over.")
     parser.add_argument("--epochs", type=_positive_int, default=settings.epochs)
     parser.add_argument("--batch-size", type=_positive_int, default=settings.batch_size)
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=settings.optimizer,
+                        help="adam, or sgd with Nesterov momentum 0.9 (default %(default)s)")
     parser.add_argument("--lr", type=_positive_float, default=settings.learning_rate,
-                        help="Adam's initial learning rate (default %(default)s)")
+                        help="the optimizer's initial learning rate (default %(default)s)")
     parser.add_argument("--label-smoothing", type=_fraction, default=settings.label_smoothing,
                         help="e in targets 1 - e + e/10 and e/10 (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -306,10 +308,13 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     if args.fresh:
         shutil.rmtree(state_dir, ignore_errors=True)
     data = load_cifar10(args.data)  # bad data fails here, before anything is written
-    settings = replace(settings, label_smoothing=args.label_smoothing)
-    options = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "label_smoothing",
-                                             "seed", "data", "limit", "precision")}
-    run = _start_or_resume(state_dir, options)
+    # the options that shape the run; added later, so a backup may lack them: their defaults
+    added_later = {"label_smoothing": settings.label_smoothing, "optimizer": settings.optimizer}
+    settings = replace(settings, label_smoothing=args.label_smoothing, optimizer=args.optimizer)
+    options = {k: getattr(args, k) for k in ("epochs", "batch_size", "optimizer", "lr",
+                                             "label_smoothing", "seed", "data", "limit",
+                                             "precision")}
+    run = _start_or_resume(state_dir, options, added_later)
 
     keras.utils.set_random_seed(args.seed)
     train_idx, val_idx = train_val_split(data.y_train, settings.val_fraction)
@@ -405,13 +410,17 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     return record
 
 
-def _start_or_resume(state_dir: Path, options: dict) -> dict:
-    """Create or reload the bookkeeping of a run that may be resumed later."""
+def _start_or_resume(state_dir: Path, options: dict, added_later: dict) -> dict:
+    """Create or reload the bookkeeping of a run that may be resumed later.
+
+    added_later: options newer than some backups, with the value such a backup ran with.
+    """
     state_file = state_dir / "run.json"
     if state_file.is_file() and not _read_history(state_dir / "history.csv"):
         shutil.rmtree(state_dir)  # stopped before its first epoch: nothing to resume
     if state_file.is_file():
         run = json.loads(state_file.read_text())
+        run["options"] = {**added_later, **run["options"]}
         if run["options"] != options:
             raise UserError(f"an interrupted run with other options ({run['options']}) is "
                             f"backed up in {state_dir}; rerun with those options to resume "

@@ -103,6 +103,22 @@ def test_fresh_discards_the_backup_and_other_options_are_refused(
     assert len(history(tmp_path)) == 4  # header + 3 epochs of the new run
 
 
+@pytest.mark.parametrize("label_smoothing, resumes", [(0.0, True), (0.1, False)])
+def test_a_backup_older_than_an_option_resumes_only_with_its_default(
+        tmp_path: Path, label_smoothing: float, resumes: bool) -> None:
+    old = {"epochs": 3, "seed": 0}  # written before label_smoothing and optimizer existed
+    write_json_atomic(tmp_path / "run.json", {"options": old, "started": "then",
+                                              "started_stamp": "x", "resumed": 0})
+    (tmp_path / "history.csv").write_text("epoch,loss\n0,1.0\n")
+    options = {**old, "label_smoothing": label_smoothing, "optimizer": "adam"}
+    added_later = {"label_smoothing": 0.0, "optimizer": "adam"}
+    if resumes:
+        assert training._start_or_resume(tmp_path, options, added_later)["resumed"] == 1
+    else:
+        with pytest.raises(training.UserError, match="--fresh"):
+            training._start_or_resume(tmp_path, options, added_later)
+
+
 def test_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(
         tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     real_getitem = training.EpochShuffledBatches.__getitem__

@@ -214,26 +214,34 @@ def test_bad_settings_are_rejected(change: dict, message: str) -> None:
         dataclasses.replace(EXP01, **change)
 
 
-def test_label_smoothing_option_reaches_the_loss_and_the_record(tmp_path: Path,
-                                                                 npz_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch
-                                                                 ) -> None:
-    losses = []
+def test_label_smoothing_and_optimizer_options_reach_the_training_and_the_record(
+        tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled = []
     real = training.training_model
 
     def spy(*args, **kwargs) -> keras.Model:
         model = real(*args, **kwargs)
-        losses.append(model.loss)
+        compiled.append(model)
         return model
 
     monkeypatch.setattr(training, "training_model", spy)
     train_main("exp01_baseline", build_exp01, EXP01,
                ["--epochs", "1", "--batch-size", "16", "--label-smoothing", "0.2",
-                "--data", str(npz_path), *dirs(tmp_path)])
-    assert losses[0].get_config()["label_smoothing"] == 0.2
+                "--optimizer", "sgd", "--lr", "0.05", "--data", str(npz_path),
+                *dirs(tmp_path)])
+    assert compiled[0].loss.get_config()["label_smoothing"] == 0.2
+    optimizer = compiled[0].optimizer
+    assert isinstance(optimizer, keras.optimizers.SGD) and optimizer.nesterov
     record = json.loads(next((tmp_path / "results" / "exp01_baseline").glob("train-*.json"))
                         .read_text())
     assert record["settings"]["label_smoothing"] == 0.2
+    assert (record["settings"]["optimizer"], record["settings"]["learning_rate"]) == ("sgd", 0.05)
+
+
+def test_unknown_optimizer_is_refused(capsys) -> None:
+    with pytest.raises(SystemExit):
+        training.parse_args("exp01_baseline", EXP01, ["--optimizer", "rmsprop"])
+    assert "invalid choice: 'rmsprop'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("value", ["1", "-0.1", "lots"])
