@@ -112,6 +112,9 @@ def _recipe(train: dict | None) -> str:
         return ""
     settings = {"keep": "best",  # records before Settings.keep kept the best epoch
                 **train.get("settings", {}), "optimizer": _optimizer(train)}
+    # Which BatchNormalization kernel ran is speed, not recipe: the fused one computes what
+    # Keras' own does (tests/test_fused_batchnorm.py), and older records do not say.
+    settings.pop("batchnorm", None)
     return json.dumps([settings, train.get("data", {}).get("source"),
                        model_code(train["experiment"], str(train.get("commit", "")))],
                       sort_keys=True)

@@ -107,6 +107,19 @@ def test_optimizer_splits_recipes_whatever_its_spelling(filled: Path) -> None:
     assert "| 64 | sgd | — | 0.0 |" in results.render_earlier([exp03])  # no smoothing recorded
 
 
+def test_the_batchnorm_kernel_does_not_split_a_recipe(filled: Path) -> None:
+    # Records before the fused kernel did not name one; the kernel changes speed only.
+    for name, seed, kernel in (("k", 3, None), ("f", 4, "fused"), ("e", 5, "keras")):
+        settings = {"batch_size": 64} | ({"batchnorm": kernel} if kernel else {})
+        write_record(filled, "exp03_deeper_l2", f"train-{name}",
+                     train_record("exp03_deeper_l2", name, seed) | {"settings": settings,
+                                                                    "commit": name})
+        write_record(filled, "exp03_deeper_l2", f"test-{name}",
+                     eval_record("exp03_deeper_l2", name, 0.8, f"2026-11-2{seed}T12:00:00"))
+    exp03 = results.collect(filled)[2]
+    assert len(exp03.accuracies) == 3 and exp03.earlier == []
+
+
 def test_earlier_recipes_show_the_label_smoothing_they_differ_by(filled: Path) -> None:
     for name, sha, seed, smoothing in (("p", "p", 3, 0.2), ("q", "q", 4, 0.1)):
         write_record(filled, "exp03_deeper_l2", f"train-{name}",
