@@ -91,16 +91,19 @@ def test_earlier_recipes_are_listed_not_averaged(filled: Path) -> None:
     assert "## Earlier recipes" in readme and "Whole series" in readme
 
 
+def add_exp03_run(results_dir: Path, name: str, seed: int, settings: dict) -> None:
+    """A trained and tested exp03 run: model, commit and record names all ``name``."""
+    write_record(results_dir, "exp03_deeper_l2", f"train-{name}",
+                 train_record("exp03_deeper_l2", name, seed) | {"settings": settings,
+                                                                "commit": name})
+    write_record(results_dir, "exp03_deeper_l2", f"test-{name}",
+                 eval_record("exp03_deeper_l2", name, 0.8, f"2026-11-2{seed}T12:00:00"))
+
+
 def test_optimizer_splits_recipes_whatever_its_spelling(filled: Path) -> None:
     # Older records wrote "Adam", newer ones the recipe's "adam": one recipe, two seeds.
-    for name, sha, seed, optimizer in (("z", "z", 3, "sgd"), ("x", "x", 4, "Adam"),
-                                       ("y", "y", 5, "adam")):
-        settings = {"batch_size": 64, "optimizer": optimizer}
-        write_record(filled, "exp03_deeper_l2", f"train-{name}",
-                     train_record("exp03_deeper_l2", sha, seed) | {"settings": settings,
-                                                                   "commit": name})
-        write_record(filled, "exp03_deeper_l2", f"test-{name}",
-                     eval_record("exp03_deeper_l2", sha, 0.8, f"2026-11-2{seed}T12:00:00"))
+    for name, seed, optimizer in (("z", 3, "sgd"), ("x", 4, "Adam"), ("y", 5, "adam")):
+        add_exp03_run(filled, name, seed, {"batch_size": 64, "optimizer": optimizer})
     exp03 = results.collect(filled)[2]
     assert len(exp03.accuracies) == 2  # x and y: the latest recipe, two seeds
     assert [r["commit"] for _, r in exp03.earlier] == ["z"]
@@ -110,23 +113,15 @@ def test_optimizer_splits_recipes_whatever_its_spelling(filled: Path) -> None:
 def test_the_batchnorm_kernel_does_not_split_a_recipe(filled: Path) -> None:
     # Records before the fused kernel did not name one; the kernel changes speed only.
     for name, seed, kernel in (("k", 3, None), ("f", 4, "fused"), ("e", 5, "keras")):
-        settings = {"batch_size": 64} | ({"batchnorm": kernel} if kernel else {})
-        write_record(filled, "exp03_deeper_l2", f"train-{name}",
-                     train_record("exp03_deeper_l2", name, seed) | {"settings": settings,
-                                                                    "commit": name})
-        write_record(filled, "exp03_deeper_l2", f"test-{name}",
-                     eval_record("exp03_deeper_l2", name, 0.8, f"2026-11-2{seed}T12:00:00"))
+        add_exp03_run(filled, name, seed,
+                      {"batch_size": 64} | ({"batchnorm": kernel} if kernel else {}))
     exp03 = results.collect(filled)[2]
     assert len(exp03.accuracies) == 3 and exp03.earlier == []
 
 
 def test_earlier_recipes_show_the_label_smoothing_they_differ_by(filled: Path) -> None:
-    for name, sha, seed, smoothing in (("p", "p", 3, 0.2), ("q", "q", 4, 0.1)):
-        write_record(filled, "exp03_deeper_l2", f"train-{name}",
-                     train_record("exp03_deeper_l2", sha, seed)
-                     | {"settings": {"label_smoothing": smoothing}, "commit": name})
-        write_record(filled, "exp03_deeper_l2", f"test-{name}",
-                     eval_record("exp03_deeper_l2", sha, 0.8, f"2026-11-2{seed}T12:00:00"))
+    for name, seed, smoothing in (("p", 3, 0.2), ("q", 4, 0.1)):
+        add_exp03_run(filled, name, seed, {"label_smoothing": smoothing})
     exp03 = results.collect(filled)[2]
     assert [r["commit"] for _, r in exp03.earlier] == ["p"]
     assert "| — | 0.2 | — |" in results.render_earlier([exp03])
