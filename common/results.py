@@ -110,7 +110,8 @@ def _recipe(train: dict | None) -> str:
     """What makes two runs the same experiment up to the seed: settings, data, network."""
     if train is None:
         return ""
-    settings = {"keep": "best",  # records before Settings.keep kept the best epoch
+    # defaults for records written before these settings existed
+    settings = {"keep": "best", "weight_decay": 0.0,
                 **train.get("settings", {}), "optimizer": _optimizer(train)}
     # Which BatchNormalization kernel ran is speed, not recipe: the fused one computes what
     # Keras' own does (tests/test_fused_batchnorm.py), and older records do not say.

@@ -48,9 +48,11 @@ from common.records import (
 # The optimizers a recipe can name. SGD: with it, L2 acts as plain weight decay.
 OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {
     "adam": keras.optimizers.Adam,
-    "sgd": lambda learning_rate: keras.optimizers.SGD(learning_rate, momentum=0.9,
-                                                      nesterov=True),
+    "sgd": lambda learning_rate, **kw: keras.optimizers.SGD(learning_rate, momentum=0.9,
+                                                            nesterov=True, **kw),
 }
+# Weight decay shrinks kernels only: biases and BatchNormalization's scale and shift stay free.
+NOT_DECAYED = ["bias", "gamma", "beta"]
 
 
 KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
@@ -75,6 +77,9 @@ class Settings:
     # needs no selection and a small validation set only has to show the curve.
     keep: str = "best"
     label_smoothing: float = 0.0  # targets 1 - e + e/10 and e/10: curbs overconfidence
+    # Decoupled weight decay (AdamW's): each step also shrinks every kernel by
+    # learning rate x weight_decay, apart from the loss, so Adam cannot rescale it away.
+    weight_decay: float = 0.0
     # Random image transforms applied during training only (Keras preprocessing layers).
     augmentation: Callable[[], list[keras.layers.Layer]] | None = None
 
@@ -214,15 +219,24 @@ def training_model(model: keras.Model, settings: Settings, learning_rate: float,
     lr = (keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
           if settings.schedule == "cosine" else learning_rate)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing)
-    trained.compile(optimizer=make_optimizer(settings.optimizer, lr), loss=loss,
+    optimizer = make_optimizer(settings.optimizer, lr, settings.weight_decay)
+    trained.compile(optimizer=optimizer, loss=loss,
                     metrics=["accuracy"])
     return trained
 
 
-def make_optimizer(name: str, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
-                   ) -> keras.optimizers.Optimizer:
-    """The optimizer a recipe names: "adam" or "sgd" (Nesterov momentum 0.9)."""
-    return OPTIMIZERS[name](learning_rate)
+Schedule = keras.optimizers.schedules.LearningRateSchedule
+
+
+def make_optimizer(name: str, learning_rate: float | Schedule,
+                   weight_decay: float = 0.0) -> keras.optimizers.Optimizer:
+    """The optimizer a recipe names: "adam" or "sgd" (Nesterov momentum 0.9), with
+    decoupled weight decay on the kernels when ``weight_decay`` > 0."""
+    if not weight_decay:
+        return OPTIMIZERS[name](learning_rate)
+    optimizer = OPTIMIZERS[name](learning_rate, weight_decay=weight_decay)
+    optimizer.exclude_from_weight_decay(var_names=NOT_DECAYED)
+    return optimizer
 
 
 def _positive_int(text: str) -> int:
@@ -242,6 +256,16 @@ def _positive_float(text: str) -> float:
         value = float("nan")
     if not value > 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a number of at least 0, got {text!r}")
     return value
 
 
@@ -270,6 +294,9 @@ def parse_args(name: str, settings: Settings, argv: Sequence[str] | None) -> arg
                         help="the optimizer's initial learning rate (default %(default)s)")
     parser.add_argument("--label-smoothing", type=_fraction, default=settings.label_smoothing,
                         help="e in targets 1 - e + e/10 and e/10 (default %(default)s)")
+    parser.add_argument("--weight-decay", type=_non_negative_float, default=settings.weight_decay,
+                        help="decoupled weight decay on the kernels, AdamW's: each step "
+                             "shrinks them by lr x this (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--data", default=None,
                         help=f"'keras', 'auto', a folder, archive or .npz "
@@ -309,11 +336,13 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         shutil.rmtree(state_dir, ignore_errors=True)
     data = load_cifar10(args.data)  # bad data fails here, before anything is written
     # the options that shape the run; added later, so a backup may lack them: their defaults
-    added_later = {"label_smoothing": settings.label_smoothing, "optimizer": settings.optimizer}
-    settings = replace(settings, label_smoothing=args.label_smoothing, optimizer=args.optimizer)
+    added_later = {"label_smoothing": settings.label_smoothing, "optimizer": settings.optimizer,
+                   "weight_decay": settings.weight_decay}
+    settings = replace(settings, label_smoothing=args.label_smoothing, optimizer=args.optimizer,
+                       weight_decay=args.weight_decay)
     options = {k: getattr(args, k) for k in ("epochs", "batch_size", "optimizer", "lr",
-                                             "label_smoothing", "seed", "data", "limit",
-                                             "precision")}
+                                             "label_smoothing", "weight_decay", "seed", "data",
+                                             "limit", "precision")}
     run = _start_or_resume(state_dir, options, added_later)
 
     keras.utils.set_random_seed(args.seed)

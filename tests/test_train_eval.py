@@ -179,6 +179,36 @@ def test_sgd_recipe_trains_with_nesterov_momentum_and_records_it(tmp_path: Path,
     assert optimizer.momentum == 0.9 and optimizer.nesterov
 
 
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_weight_decay_shrinks_kernels_but_not_biases_or_batchnorm(name: str) -> None:
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(),
+                              keras.layers.Dense(2, bias_initializer="ones")])
+    before = {v.path: keras.ops.convert_to_numpy(v.value) for v in model.trainable_variables}
+    optimizer = training.make_optimizer(name, 0.1, weight_decay=1.0)
+    zeros = [keras.ops.zeros_like(v.value) for v in model.trainable_variables]
+    # zero gradients: Adam and momentum stay still, only the decay moves the weights
+    optimizer.apply_gradients(zip(zeros, model.trainable_variables, strict=True))
+    for v in model.trainable_variables:
+        after = keras.ops.convert_to_numpy(v.value)
+        shrink = 0.9 if v.name == "kernel" else 1.0  # 1 - lr x weight_decay
+        np.testing.assert_allclose(after, before[v.path] * shrink, rtol=1e-6, err_msg=v.path)
+
+
+def test_weight_decay_option_is_recorded(tmp_path: Path, npz_path: Path) -> None:
+    train_main("exp01_baseline", build_exp01, EXP01,
+               ["--epochs", "1", "--batch-size", "16", "--weight-decay", "0.05",
+                "--data", str(npz_path), *dirs(tmp_path)])
+    record = json.loads(next((tmp_path / "results" / "exp01_baseline").glob("train-*.json"))
+                        .read_text())
+    assert record["settings"]["weight_decay"] == 0.05
+
+
+def test_negative_weight_decay_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        training.parse_args("exp01_baseline", EXP01, ["--weight-decay", "-1"])
+    assert "--weight-decay: must be a number of at least 0, got '-1'" in capsys.readouterr().err
+
+
 def test_unknown_optimizer_is_refused_when_the_recipe_is_written() -> None:
     with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
         dataclasses.replace(EXP01, optimizer="rmsprop")
