@@ -61,7 +61,7 @@ def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray,
         probs = model.predict(scale(x), batch_size=PREDICT_BATCH, verbose=0)
     seconds = time.perf_counter() - start
     predicted = probs.argmax(axis=1)
-    eps = keras.config.epsilon()  # the clipping Keras' crossentropy applies
+    eps = keras.config.epsilon()  # the clipping Keras applies to probabilities
     loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], eps, 1 - eps))))
     confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), dtype=np.int64)
     np.add.at(confusion, (y, predicted), 1)
