@@ -20,7 +20,7 @@ import json
 import statistics
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import plots
@@ -43,6 +43,7 @@ class Row:
     per_class: dict[str, float]  # latest evaluation's accuracy per class
     val_curve: list[float]  # latest training run's validation accuracy per epoch
     earlier: list[tuple[float, dict]]  # (test accuracy, train record) of earlier recipes
+    machines: list[str] = field(default_factory=list)  # where its runs trained
 
     @property
     def mean(self) -> float:
@@ -98,6 +99,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             per_class=last_test.get("per_class_accuracy", {}),
             val_curve=_val_curve(runs[-1]) if runs else [],
             earlier=earlier,
+            machines=sorted({_machine(r) for r in runs}),
         ))
     return rows
 
@@ -180,6 +182,20 @@ def render_earlier(rows: Sequence[Row]) -> str:
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""
 
 
+def _machine(train: dict) -> str:
+    hardware = train.get("hardware", {})
+    gpus = ", ".join(hardware.get("gpus", []))
+    return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('cores', '?')} cores"
+            + (f", {gpus}" if gpus else ""))
+
+
+def series_line(rows: Sequence[Row]) -> str:
+    """The whole series' training time, and the machines it was measured on."""
+    machines = sorted({m for r in rows if r.train_seconds for m in r.machines})
+    return (f"Whole series, one run of each step: **{series_minutes(rows):.1f} min** of "
+            f"training (on {'; '.join(machines) or 'an unrecorded machine'}).")
+
+
 def series_minutes(rows: Sequence[Row]) -> float:
     """Training time of the whole series: each experiment's mean over its seeds."""
     return sum(statistics.fmean(r.train_seconds) for r in rows if r.train_seconds) / 60
@@ -259,8 +275,7 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
         "Training time is the train command's wall time (for a resumed run, the sum of "
         "its epoch times).\n\n"
         f"{render(rows)}\n"
-        f"Whole series, one run of each step: **{series_minutes(rows):.1f} min** of "
-        f"training.\n\n"
+        f"{series_line(rows)}\n\n"
         f"![test accuracy of each step]({steps_png.name})\n\n"
         "## What each step changed\n\n"
         f"Validation accuracy per epoch, latest run of each experiment "
@@ -304,9 +319,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def update_project_readme(rows: Sequence[Row], readme: Path) -> None:
     """Refresh the results section of the project README."""
-    replace_section(readme, "results", f"{render(rows)}\n"
-                    f"Whole series, one run of each step: **{series_minutes(rows):.1f} min** "
-                    f"of training.\n\n"
+    replace_section(readme, "results", f"{render(rows)}\n{series_line(rows)}\n\n"
                     f"![test accuracy of each step](results/steps.png)\n")
 
 

@@ -91,6 +91,19 @@ def test_earlier_recipes_are_listed_not_averaged(filled: Path) -> None:
     assert "## Earlier recipes" in readme and "Whole series" in readme
 
 
+def test_series_line_names_every_machine_its_runs_trained_on(filled: Path) -> None:
+    for name, seed, cpu in (("intel", 5, "Intel Xeon"), ("amd", 6, "AMD EPYC")):
+        record = train_record("exp01_baseline", name, seed) | {
+            "hardware": {"cpu": cpu, "cores": 2, "gpus": []}}
+        write_record(filled, "exp01_baseline", f"train-{name}", record)
+        write_record(filled, "exp01_baseline", f"test-{name}",
+                     eval_record("exp01_baseline", name, 0.75, f"2026-11-2{seed}T12:00:00"))
+    rows = results.collect(filled)
+    assert rows[0].machines == ["AMD EPYC, 2 cores", "Intel Xeon, 2 cores", "unknown CPU, ? cores"]
+    line = results.series_line(rows)
+    assert line.endswith("(on AMD EPYC, 2 cores; Intel Xeon, 2 cores; unknown CPU, ? cores).")
+
+
 def add_exp03_run(results_dir: Path, name: str, seed: int, settings: dict) -> None:
     """A trained and tested exp03 run: model, commit and record names all ``name``."""
     write_record(results_dir, "exp03_deeper_l2", f"train-{name}",
