@@ -168,8 +168,8 @@ def _wall_seconds(train: dict) -> float:
 def render_earlier(rows: Sequence[Row]) -> str:
     """Runs of earlier recipes: what was tried before the current settings."""
     lines = ["| experiment | test accuracy | seed | epochs | batch | optimizer | learning rate "
-             "| label smoothing | precision | training time | commit |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| label smoothing | weight decay | precision | training time | commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         for accuracy, r in row.earlier:
             s = r.get("settings", {})
@@ -177,6 +177,7 @@ def render_earlier(rows: Sequence[Row]) -> str:
                          f"| {s.get('batch_size', '—')} | {_optimizer(r)} "
                          f"| {s.get('learning_rate', '—')} "
                          f"| {s.get('label_smoothing', 0.0)} "  # records before it: none
+                         f"| {s.get('weight_decay', 0.0)} "
                          f"| {s.get('precision', '—')} | {_minutes([_wall_seconds(r)])} "
                          f"| {r['commit']} |")
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""

@@ -132,12 +132,17 @@ def test_the_batchnorm_kernel_does_not_split_a_recipe(filled: Path) -> None:
     assert len(exp03.accuracies) == 3 and exp03.earlier == []
 
 
-def test_earlier_recipes_show_the_label_smoothing_they_differ_by(filled: Path) -> None:
-    for name, seed, smoothing in (("p", 3, 0.2), ("q", 4, 0.1)):
-        add_exp03_run(filled, name, seed, {"label_smoothing": smoothing})
+@pytest.mark.parametrize("key, columns", [
+    ("label_smoothing", "| — | 0.2 | 0.0 | — |"),  # learning rate, smoothing, decay, precision
+    ("weight_decay", "| — | 0.0 | 0.2 | — |"),
+])
+def test_earlier_recipes_show_the_setting_they_differ_by(filled: Path, key: str,
+                                                         columns: str) -> None:
+    for name, seed, value in (("p", 3, 0.2), ("q", 4, 0.1)):
+        add_exp03_run(filled, name, seed, {key: value})
     exp03 = results.collect(filled)[2]
     assert [r["commit"] for _, r in exp03.earlier] == ["p"]
-    assert "| — | 0.2 | — |" in results.render_earlier([exp03])
+    assert columns in results.render_earlier([exp03])
 
 
 @pytest.mark.parametrize("retest_precision", [None, "float32", "mixed_bfloat16"])
