@@ -83,9 +83,9 @@ def parse_args(name: str, argv: Sequence[str] | None) -> argparse.Namespace:
                              f"(default ${DATA_ENV}, else auto)")
     parser.add_argument("--precision", default="auto", choices=PRECISIONS,
                         help="what the layers compute in: auto (as in training) = "
-                             "mixed_float16 on a GPU, mixed_bfloat16 on a CPU with AMX "
-                             "(2-3x faster), else float32; float32 = exactly plain Keras' "
-                             "forward pass (default auto)")
+                             "mixed_float16 on a GPU, mixed_bfloat16 on a CPU with bf16 "
+                             "instructions (2-3x faster), else float32; float32 = exactly "
+                             "plain Keras' forward pass (default auto)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 

@@ -1,8 +1,9 @@
 """Which number format the network computes in: float32, or mixed precision.
 
 Mixed precision keeps float32 weights and computes in 16 bits: float16 on a GPU (tensor
-cores), bfloat16 on a CPU with bf16 matrix units (AMX). The saved .h5 is float32 either
-way; ``with_policy`` gives a loaded model a mixed-precision twin for fast inference.
+cores), bfloat16 on a CPU with bf16 instructions (Intel AMX, AVX-512 BF16). The saved .h5
+is float32 either way; ``with_policy`` gives a loaded model a mixed-precision twin for
+fast inference.
 """
 
 from __future__ import annotations
@@ -16,22 +17,27 @@ from common.records import accelerators
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
 
+# CPU flags of bf16 arithmetic that oneDNN uses: Intel's AMX tiles; AVX-512 BF16 (AMD EPYC)
+BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
 def resolve_precision(choice: str) -> str:
-    """'auto' -> mixed_float16 on a GPU (tensor cores), mixed_bfloat16 on a CPU with
-    bf16 matrix units (AMX: 1.3-2x our training throughput, results/bench/), else float32."""
+    """'auto' -> mixed_float16 on a GPU (tensor cores), mixed_bfloat16 on a CPU with bf16
+    instructions (1.3-2x our training throughput on both CPUs here, results/bench/), else
+    float32."""
     if choice != "auto":
         return choice
     if accelerators():
         return "mixed_float16"
-    on_amx = keras.backend.backend() == "tensorflow" and _cpu_has_amx_bf16()  # oneDNN uses it
-    return "mixed_bfloat16" if on_amx else "float32"
+    bf16 = keras.backend.backend() == "tensorflow" and any(f in _cpu_flags() for f in BF16_FLAGS)
+    return "mixed_bfloat16" if bf16 else "float32"
 
 
-def _cpu_has_amx_bf16() -> bool:
+def _cpu_flags() -> set[str]:
     try:
-        return "amx_bf16" in Path("/proc/cpuinfo").read_text()
+        return set(Path("/proc/cpuinfo").read_text().split())
     except OSError:  # not Linux: stay with float32
-        return False
+        return set()
 
 
 def with_policy(model: keras.Model, policy: str) -> keras.Model:

@@ -306,8 +306,8 @@ def parse_args(name: str, settings: Settings, argv: Sequence[str] | None) -> arg
     parser.add_argument("--fresh", action="store_true",
                         help="discard an interrupted run's backup and start over")
     parser.add_argument("--precision", default="auto", choices=PRECISIONS,
-                        help="auto: mixed_float16 on a GPU, mixed_bfloat16 on a CPU with AMX, else "
-                             "float32 (default auto); "
+                        help="auto: mixed_float16 on a GPU, mixed_bfloat16 on a CPU with bf16 "
+                             "instructions (AMX, AVX-512 BF16), else float32 (default auto); "
                              "the saved .h5 is float32 either way")
     parser.add_argument("--tensorboard", action="store_true",
                         help="also write TensorBoard logs to results/<name>/tensorboard")
