@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
@@ -115,6 +116,29 @@ def test_choices_list_every_sweep_newest_first(tmp_path: Path) -> None:
         (tmp_path / f"sweep-{stamp}.json").write_text(json.dumps(record))
     text = write_choices(tmp_path).read_text()
     assert text.index("jax backend") < text.index("tensorflow backend")
+
+
+def test_training_rate_times_epochs_inside_one_fit_call() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.zeros((64, 4), "float32"), np.zeros((64, 2), "float32")
+    calls = []
+
+    def fit(epochs: int, callbacks: list) -> keras.callbacks.History:
+        calls.append(epochs)
+        return model.fit(x, y, epochs=epochs, verbose=0, callbacks=callbacks)
+
+    rate, each = bench_module._train_rate(fit, images=64)
+    assert calls == [1 + bench_module.TIMED_RUNS]  # one call: fit's teardown is not timed
+    assert len(each) == bench_module.TIMED_RUNS and rate == max(each) > 0
+
+
+def test_training_rate_skips_the_first_epoch_and_keeps_the_fastest() -> None:
+    def fit(epochs: int, callbacks: list) -> None:
+        callbacks[0].epoch_seconds = [10.0, 1.0, 2.0, 4.0]  # warm-up, then three epochs
+
+    rate, each = bench_module._train_rate(fit, images=100)
+    assert each == [100.0, 50.0, 25.0] and rate == 100.0
 
 
 def test_rate_is_the_fastest_timing_after_an_untimed_warm_up(
