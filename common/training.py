@@ -255,34 +255,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
+def _number(accept: Callable[[float], bool], wording: str) -> Callable[[str], float]:
+    """An argparse type: a float that ``accept`` allows, else "must be <wording>"."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan  # refused below: nan fails every comparison
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"must be {wording}, got {text!r}")
+        return value
+    return parse
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < math.inf:
-        raise argparse.ArgumentTypeError(f"must be a number of at least 0, got {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text!r}")
-    return value
+_positive_float = _number(lambda v: 0 < v < math.inf, "a positive number")
+_non_negative_float = _number(lambda v: 0 <= v < math.inf, "a number of at least 0")
+_fraction = _number(lambda v: 0 <= v < 1, "at least 0 and below 1")
 
 
 def parse_args(name: str, settings: Settings, argv: Sequence[str] | None) -> argparse.Namespace:

@@ -207,10 +207,18 @@ def test_weight_decay_option_is_recorded(tmp_path: Path, npz_path: Path) -> None
     assert record["settings"]["weight_decay"] == 0.05
 
 
-def test_negative_weight_decay_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("option, value, wording", [
+    ("--weight-decay", "-1", "a number of at least 0"),
+    ("--weight-decay", "inf", "a number of at least 0"),
+    ("--lr", "0", "a positive number"),
+    ("--lr", "nan", "a positive number"),
+    ("--label-smoothing", "1", "at least 0 and below 1"),
+])
+def test_out_of_range_numbers_are_refused(capsys: pytest.CaptureFixture[str], option: str,
+                                          value: str, wording: str) -> None:
     with pytest.raises(SystemExit):
-        training.parse_args("exp01_baseline", EXP01, ["--weight-decay", "-1"])
-    assert "--weight-decay: must be a number of at least 0, got '-1'" in capsys.readouterr().err
+        training.parse_args("exp01_baseline", EXP01, [option, value])
+    assert f"{option}: must be {wording}, got '{value}'" in capsys.readouterr().err
 
 
 def test_unknown_optimizer_is_refused_when_the_recipe_is_written() -> None:
