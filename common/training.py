@@ -380,12 +380,12 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     best_epoch = (len(history["loss"]) if settings.keep == "last"
                   else int(np.argmax(history["val_accuracy"])) + 1)
     trained.load_weights(state_dir / "kept.weights.h5")
-    export = model
-    if precision != "float32":  # mixed precision keeps float32 weights: copy them over
-        export = build_model()
-        export.set_weights(model.get_weights())
-    if export is not trained:  # the slides' test script calls evaluate(): needs loss + metric
-        export.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    # A fresh float32 copy: mixed precision keeps float32 weights, and the training compile
+    # (label smoothing, decay, schedule) must not ride along. The slides' test script calls
+    # evaluate(), which needs a loss and a metric: the plain ones.
+    export = build_model()
+    export.set_weights(model.get_weights())
+    export.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     model_path = save_h5(export, args.model_dir / f"{name}.h5")
 
     run_id = f"train-{run['started_stamp']}-seed{args.seed}"
