@@ -226,8 +226,7 @@ def training_model(model: keras.Model, settings: Settings, learning_rate: float,
           if settings.schedule == "cosine" else learning_rate)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing)
     optimizer = make_optimizer(settings.optimizer, lr, settings.weight_decay)
-    trained.compile(optimizer=optimizer, loss=loss,
-                    metrics=["accuracy"])
+    trained.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
     return trained
 
 
