@@ -34,6 +34,7 @@ import numpy as np
 
 from common.data import DATA_ENV, load_cifar10, one_hot, scale
 from common.evaluation import evaluate
+from common.fast_dropout import fast_dropout, fast_kernel_available
 from common.files import write_text_atomic
 from common.fused_batchnorm import fused_batchnorm, fused_kernel_available
 from common.precision import resolve_precision
@@ -52,7 +53,8 @@ from common.training import EpochShuffledBatches, EpochStats, Settings, training
 
 DEFAULT_EXPERIMENTS = ("exp01_baseline", "exp03_deeper_l2", "exp04_augmentation")
 SLIDES_BATCH = 32
-LOADERS = ("pydataset", "arrays", "tf.data")  # --sweep --loaders: see training_inputs
+# --sweep --loaders (see training_inputs); "ours": what common.training uses on this backend
+LOADERS = ("ours", "graph", "pydataset", "arrays", "tf.data")
 # Best of 3: these shared hosts switch speed within a run; a pass is only ever slowed, so
 # the fastest is the least disturbed (timeit's rule). Records before "statistic" took the
 # median.
@@ -159,7 +161,8 @@ def _rates(train: tuple[float, list[float]], inference: tuple[float, list[float]
 
 def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
             x_test: np.ndarray, y_test: np.ndarray, precision: str = "auto",
-            jit_compile: bool = False, fused_bn: bool = True, loader: str = "pydataset") -> dict:
+            jit_compile: bool = False, fused_bn: bool = True, loader: str = "ours",
+            fast_drop: bool = True) -> dict:
     keras.mixed_precision.set_global_policy(resolve_precision(precision))
     try:
         model = build()
@@ -170,28 +173,35 @@ def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
     if jit_compile:  # XLA; else Keras' default: off on TensorFlow, always on with JAX
         trained.jit_compile = True
 
+    if loader == "ours":  # what common.training feeds fit on this backend
+        loader = "graph" if keras.backend.backend() == "tensorflow" else "pydataset"
     data = training_inputs(loader, batches)
 
     def fit(epochs: int, callbacks: list) -> keras.callbacks.History:
-        with fused_batchnorm(fused_bn):
+        with fused_batchnorm(fused_bn), fast_dropout(fast_drop):
             return trained.fit(**data, epochs=epochs, verbose=0, callbacks=callbacks,
-                               shuffle=loader != "pydataset")
+                               shuffle=loader not in ("pydataset", "graph"))
     rates = _rates(_train_rate(fit, len(x)), _best_rate(
         lambda: evaluate(model, x_test, y_test, fused_bn), len(x_test)))
     return {**rates, "jit_compile": bool(trained.jit_compile), "loader": loader,
-            "batchnorm": "fused" if fused_bn and fused_kernel_available() else "keras"}
+            "batchnorm": "fused" if fused_bn and fused_kernel_available() else "keras",
+            "dropout": "16-bit" if fast_drop and fast_kernel_available() else "keras"}
 
 
 def training_inputs(loader: str, batches: EpochShuffledBatches) -> dict:
     """``fit``'s inputs for each way of feeding the same training images.
 
-    pydataset: ours (common.training): uint8 images held in memory, each batch scaled and
-    one-hot encoded when asked for, Keras prefetching; arrays: the whole set scaled to
+    graph: ours on TensorFlow (EpochShuffledBatches.tf_dataset): uint8 images in memory,
+    each batch gathered, scaled and one-hot encoded in the graph, no autotuning;
+    pydataset: the same batches through Keras' PyDataset (a Python generator, tf.data
+    autotuned prefetching; ours on other backends); arrays: the whole set scaled to
     float32 up front (4x the memory), Keras slicing batches; tf.data: uint8 tensors,
     scaled per batch in a tf.data map, cached and prefetched (TensorFlow backend only).
     """
     if loader == "pydataset":
         return {"x": batches}
+    if loader == "graph":
+        return {"x": batches.tf_dataset()}
     x, y, batch_size = batches.x, batches.y, batches.batch_size
     if loader == "arrays":
         return {"x": scale(x), "y": one_hot(y), "batch_size": batch_size}
@@ -245,7 +255,7 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
           images: int, data: str | None, jit_compiles: Sequence[bool] = (False,),
           data_formats: Sequence[str] = ("channels_last",),
           batchnorms: Sequence[str] = ("fused",),
-          loaders: Sequence[str] = ("pydataset",)) -> dict:
+          loaders: Sequence[str] = ("ours",), dropouts: Sequence[str] = ("fast",)) -> dict:
     """Our training path under each setting: the measured choices."""
     cifar = load_cifar10(data)
     x, y = cifar.x_train[:images], cifar.y_train[:images]
@@ -260,22 +270,26 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
             raise SystemExit(f"error: --data-formats channels_first needs an experiment "
                              f"without augmentation, not {name}")
         train_flops = 3 * forward_flops(build())
-        for fmt, loader, bn, jit, precision, batch_size in itertools.product(
-                data_formats, loaders, batchnorms, jit_compiles, precisions, batch_sizes):
+        for fmt, loader, bn, drop, jit, precision, batch_size in itertools.product(
+                data_formats, loaders, batchnorms, dropouts, jit_compiles, precisions,
+                batch_sizes):
             if fmt == "channels_last":
                 row = our_way(build, replace(settings, batch_size=batch_size), x, y,
-                              cifar.x_test, cifar.y_test, precision, jit, bn == "fused", loader)
+                              cifar.x_test, cifar.y_test, precision, jit, bn == "fused", loader,
+                              drop == "fast")
             else:
                 row = our_way(lambda b=build: channels_first_copy(b()),
                               replace(settings, batch_size=batch_size),
                               x.transpose(to_first), y, cifar.x_test.transpose(to_first),
-                              cifar.y_test, precision, jit, bn == "fused", loader)
+                              cifar.y_test, precision, jit, bn == "fused", loader,
+                              drop == "fast")
             row |= {"experiment": name, "precision": precision, "batch_size": batch_size,
                     "data_format": fmt,
                     "mfu_vs_fp32_matmul": row["train_images_per_s"] * train_flops
                     / rates["float32"]}
             rows.append(row)
-            print(f"{name:20s} {fmt:14s} {loader:9s} BN {row['batchnorm']:5s} {precision:15s} "
+            print(f"{name:20s} {fmt:14s} {row['loader']:9s} BN {row['batchnorm']:5s} "
+                  f"Dropout {row['dropout']:6s} {precision:15s} "
                   f"XLA {row['jit_compile']!s:5s} "
                   f"batch {batch_size:4d}  train "
                   f"{row['train_images_per_s']:6.0f} img/s  inference "
@@ -314,13 +328,14 @@ def render_sweep(record: dict) -> str:
     lines = [f"Matrix-multiply rates ({rates}); {record['hardware']['cores']} cores, "
              f"{record['hardware']['cpu']}; {record['images']} training images per timed "
              f"epoch, {_timings(record)}{pools}.\n",
-             "| experiment | layout | loader | BatchNormalization | precision | XLA | batch "
-             "| train img/s | inference img/s | MFU vs fp32 matmul |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| experiment | layout | loader | BatchNormalization | Dropout | precision | XLA "
+             "| batch | train img/s | inference img/s | MFU vs fp32 matmul |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in record["rows"]:  # fields missing from older records: what they measured
         lines.append(f"| {r['experiment']} | {r.get('data_format', 'channels_last')} "
                      f"| {r.get('loader', 'pydataset')} "
-                     f"| {r.get('batchnorm', 'keras')} | {r['precision']} "
+                     f"| {r.get('batchnorm', 'keras')} | {r.get('dropout', 'keras')} "
+                     f"| {r['precision']} "
                      f"| {'on' if r.get('jit_compile') else 'off'} | {r['batch_size']} "
                      f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
                      f"| {r['mfu_vs_fp32_matmul']:.1%} |")
@@ -401,9 +416,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="--sweep: Keras' own BatchNormalization training path, or "
                              "TensorFlow's fused kernel (common/fused_batchnorm.py; "
                              "default %(default)s)")
-    parser.add_argument("--loaders", nargs="+", default=["pydataset"], choices=LOADERS,
-                        help="--sweep: how the training images reach fit: ours (pydataset), "
-                             "float32 arrays, or a tf.data pipeline (default %(default)s)")
+    parser.add_argument("--dropouts", nargs="+", default=["fast"], choices=["keras", "fast"],
+                        help="--sweep: Keras' Dropout, or 16 random bits per activation "
+                             "(common/fast_dropout.py; default %(default)s)")
+    parser.add_argument("--loaders", nargs="+", default=["ours"], choices=LOADERS,
+                        help="--sweep: how the training images reach fit: ours (graph on "
+                             "TensorFlow, else pydataset), graph (in-graph batches), pydataset "
+                             "(Keras' PyDataset), float32 arrays, or a cached tf.data pipeline "
+                             "(default %(default)s)")
     parser.add_argument("--threads", type=int, default=0,
                         help="TensorFlow intra/inter-op threads (default 0: one per core)")
     parser.add_argument("--report", action="store_true",
@@ -418,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         record = {"kind": "bench-sweep", "command": command_line(), "commit": commit,
                   **sweep(args.experiments, args.batch_sizes, args.precisions, args.images,
                           args.data, (False, True) if args.jit else (False,),
-                          args.data_formats, args.batchnorms, args.loaders),
+                          args.data_formats, args.batchnorms, args.loaders, args.dropouts),
                   **environment()}
         record["wall_seconds"] = round(time.perf_counter() - started, 1)
         record["finished"] = now_iso()

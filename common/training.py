@@ -26,8 +26,9 @@ import keras
 import numpy as np
 
 from common import plots
-from common.data import DATA_ENV, load_cifar10, one_hot, scale, train_val_split
+from common.data import CLASS_NAMES, DATA_ENV, load_cifar10, one_hot, scale, train_val_split
 from common.errors import UserError, exit_on_user_error
+from common.fast_dropout import fast_dropout
 from common.files import atomic_path, sha256_of, write_json_atomic
 from common.fused_batchnorm import fused_batchnorm
 from common.model_io import save_h5
@@ -179,10 +180,40 @@ class EpochShuffledBatches(keras.utils.PyDataset):
     def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> None:
         super().__init__()
         self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
+        self._order_variable = None  # the order as tf_dataset() reads it
         self.set_epoch(0)
 
     def set_epoch(self, epoch: int) -> None:
         self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+        if self._order_variable is not None:
+            self._order_variable.assign(self.order)
+
+    def tf_dataset(self):  # -> tf.data.Dataset; TensorFlow is imported only when called
+        """The same batches, in the same order, as an in-graph tf.data pipeline.
+
+        TensorFlow backend only. Keras feeds a PyDataset through a Python generator with
+        tf.data autotuning; on these CPUs the generator cost ~3 ms a step and the
+        autotuner's thread sometimes held up an epoch's first batch by ~1.2 s. Here the
+        images stay uint8 in memory, each batch is gathered, scaled and one-hot encoded in
+        the graph, and autotuning is off (results/bench/: --loaders).
+        """
+        import tensorflow as tf
+
+        if self._order_variable is None:
+            self._order_variable = tf.Variable(self.order, trainable=False, name="order")
+        order, size = self._order_variable, self.batch_size
+        images = tf.constant(self.x)
+        labels = tf.constant(self.y.reshape(-1).astype(np.int32))
+
+        def batch(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            picked = order[index * size:(index + 1) * size]
+            return (tf.cast(tf.gather(images, picked), tf.float32) / 255.0,
+                    tf.one_hot(tf.gather(labels, picked), len(CLASS_NAMES)))
+
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        return (tf.data.Dataset.range(len(self)).map(batch).prefetch(2)
+                .with_options(options))
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
@@ -190,6 +221,11 @@ class EpochShuffledBatches(keras.utils.PyDataset):
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         batch = self.order[index * self.batch_size:(index + 1) * self.batch_size]
         return scale(self.x[batch]), one_hot(self.y[batch])
+
+
+def fit_inputs(batches: EpochShuffledBatches):  # -> EpochShuffledBatches | tf.data.Dataset
+    """What ``fit`` trains on: the in-graph pipeline on TensorFlow, else the PyDataset."""
+    return batches.tf_dataset() if keras.backend.backend() == "tensorflow" else batches
 
 
 class EpochKeyedRandomness(keras.callbacks.Callback):
@@ -369,8 +405,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
                  keras.callbacks.CSVLogger(history_csv, append=True)]
     if args.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(args.results_dir / name / "tensorboard"))
-    with fused_batchnorm() as fused:  # ~1.9x faster bf16 training; the .h5 stays stock Keras
-        trained.fit(batches, epochs=args.epochs, validation_data=(x_val, y_val),
+    # Faster kernels, swapped in while fit traces its step; the .h5 stays stock Keras.
+    with fused_batchnorm() as fused, fast_dropout() as fast:
+        trained.fit(fit_inputs(batches), epochs=args.epochs, validation_data=(x_val, y_val),
                     callbacks=callbacks,
                     shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
                     verbose=1 if sys.stdout.isatty() else 2)  # logs get a line per epoch
@@ -405,6 +442,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "settings": {**settings.describe(), "epochs": args.epochs, "batch_size": args.batch_size,
                      "learning_rate": args.lr, "precision": precision,
                      "batchnorm": "fused" if fused else "keras",
+                     "dropout": "16-bit" if fast else "keras",
                      "loss": "categorical_crossentropy", "kept": KEPT[settings.keep]},
         "params": model.count_params(),
         "epochs_run": len(history["loss"]),

@@ -62,16 +62,17 @@ def test_sweep_table_shows_each_measured_choice() -> None:
                         "inference_images_per_s": 3000.0, "mfu_vs_fp32_matmul": 0.55}]}
     record["rows"].append(record["rows"][0] | {"batchnorm": "fused", "jit_compile": False})
     table = render_sweep(record | {"threads": {"intra_op": 1, "inter_op": 1}})
-    # records from before the fused kernel existed ran Keras' own BatchNormalization
-    assert ("| e | channels_last | pydataset | keras | mixed_bfloat16 | on | 64 | 800 | 3000 "
-            "| 55.0% |") in table
-    assert "| e | channels_last | pydataset | fused | mixed_bfloat16 | off | 64 |" in table
-    assert "| tf.data | fused |" in render_sweep(
-        record | {"rows": [record["rows"][1] | {"loader": "tf.data"}]})
+    # records from before the fused kernels existed ran Keras' own BatchNormalization and
+    # Dropout, fed by the PyDataset
+    assert ("| e | channels_last | pydataset | keras | keras | mixed_bfloat16 | on | 64 | 800 "
+            "| 3000 | 55.0% |") in table
+    assert "| e | channels_last | pydataset | fused | keras | mixed_bfloat16 | off | 64 |" in table
+    assert "| graph | fused | 16-bit |" in render_sweep(
+        record | {"rows": [record["rows"][1] | {"loader": "graph", "dropout": "16-bit"}]})
     assert "threads intra-op 1, inter-op 1" in table
 
 
-@pytest.mark.parametrize("loader", ["arrays", "tf.data"])
+@pytest.mark.parametrize("loader", ["arrays", "tf.data", "graph"])
 def test_every_loader_feeds_the_same_scaled_images_and_labels(loader: str) -> None:
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (10, 32, 32, 3), dtype=np.uint8)

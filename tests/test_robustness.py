@@ -54,6 +54,25 @@ class InterruptAtEpoch(keras.callbacks.Callback):
         super().on_epoch_begin(epoch, logs)
 
 
+def test_in_graph_batches_are_the_pydatasets_in_every_epoch() -> None:
+    pytest.importorskip("tensorflow")
+    rng = np.random.default_rng(0)
+    batches = training.EpochShuffledBatches(rng.integers(0, 256, (50, 32, 32, 3), np.uint8),
+                                            rng.integers(0, 10, 50), batch_size=16, seed=4)
+    dataset = batches.tf_dataset()  # made once, as fit gets it; set_epoch reorders it
+    seen = []
+    for epoch in (0, 1, 5):
+        batches.set_epoch(epoch)
+        fed = list(dataset.as_numpy_iterator())
+        assert len(fed) == len(batches) == 4
+        for index, (images, labels) in enumerate(fed):
+            expected_images, expected_labels = batches[index]
+            np.testing.assert_array_equal(images, expected_images)
+            np.testing.assert_array_equal(labels, expected_labels)
+        seen.append(fed[0][1])
+    assert not np.array_equal(seen[0], seen[1])  # each epoch its own order
+
+
 @pytest.fixture
 def uninterrupted(tmp_path: Path, npz_path: Path) -> Path:
     run(tmp_path / "a", npz_path)
@@ -134,6 +153,8 @@ def test_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(
         real_set_epoch(self, epoch)
 
     with monkeypatch.context() as patch:
+        # NaN images through the PyDataset path (the in-graph pipeline reads no __getitem__)
+        patch.setattr(training, "fit_inputs", lambda batches: batches)
         patch.setattr(training.EpochShuffledBatches, "__getitem__", nan_from_epoch_2)
         patch.setattr(training.EpochShuffledBatches, "set_epoch", remember_epoch)
         with pytest.raises(SystemExit) as exit_info:
