@@ -49,7 +49,13 @@ from common.records import (
     write_record,
 )
 from common.results import replace_section
-from common.training import EpochShuffledBatches, EpochStats, Settings, training_model
+from common.training import (
+    STEPS_PER_EXECUTION,
+    EpochShuffledBatches,
+    EpochStats,
+    Settings,
+    training_model,
+)
 
 DEFAULT_EXPERIMENTS = ("exp01_baseline", "exp03_deeper_l2", "exp04_augmentation")
 SLIDES_BATCH = 32
@@ -162,14 +168,15 @@ def _rates(train: tuple[float, list[float]], inference: tuple[float, list[float]
 def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
             x_test: np.ndarray, y_test: np.ndarray, precision: str = "auto",
             jit_compile: bool = False, fused_bn: bool = True, loader: str = "ours",
-            fast_drop: bool = True) -> dict:
+            fast_drop: bool = True, steps_per_execution: int = STEPS_PER_EXECUTION) -> dict:
     keras.mixed_precision.set_global_policy(resolve_precision(precision))
     try:
         model = build()
     finally:
         keras.mixed_precision.set_global_policy("float32")
     batches = EpochShuffledBatches(x, y, settings.batch_size, seed=0)
-    trained = training_model(model, settings, settings.learning_rate, 10 * len(batches))
+    trained = training_model(model, settings, settings.learning_rate, 10 * len(batches),
+                             steps_per_execution)
     if jit_compile:  # XLA; else Keras' default: off on TensorFlow, always on with JAX
         trained.jit_compile = True
 
@@ -185,7 +192,8 @@ def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
         lambda: evaluate(model, x_test, y_test, fused_bn), len(x_test)))
     return {**rates, "jit_compile": bool(trained.jit_compile), "loader": loader,
             "batchnorm": "fused" if fused_bn and fused_kernel_available() else "keras",
-            "dropout": "16-bit" if fast_drop and fast_kernel_available() else "keras"}
+            "dropout": "16-bit" if fast_drop and fast_kernel_available() else "keras",
+            "steps_per_execution": steps_per_execution}
 
 
 def training_inputs(loader: str, batches: EpochShuffledBatches) -> dict:
@@ -255,7 +263,8 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
           images: int, data: str | None, jit_compiles: Sequence[bool] = (False,),
           data_formats: Sequence[str] = ("channels_last",),
           batchnorms: Sequence[str] = ("fused",),
-          loaders: Sequence[str] = ("ours",), dropouts: Sequence[str] = ("fast",)) -> dict:
+          loaders: Sequence[str] = ("ours",), dropouts: Sequence[str] = ("fast",),
+          steps_per_executions: Sequence[int] = (STEPS_PER_EXECUTION,)) -> dict:
     """Our training path under each setting: the measured choices."""
     cifar = load_cifar10(data)
     x, y = cifar.x_train[:images], cifar.y_train[:images]
@@ -270,26 +279,26 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
             raise SystemExit(f"error: --data-formats channels_first needs an experiment "
                              f"without augmentation, not {name}")
         train_flops = 3 * forward_flops(build())
-        for fmt, loader, bn, drop, jit, precision, batch_size in itertools.product(
-                data_formats, loaders, batchnorms, dropouts, jit_compiles, precisions,
-                batch_sizes):
+        for fmt, loader, bn, drop, spe, jit, precision, batch_size in itertools.product(
+                data_formats, loaders, batchnorms, dropouts, steps_per_executions,
+                jit_compiles, precisions, batch_sizes):
             if fmt == "channels_last":
                 row = our_way(build, replace(settings, batch_size=batch_size), x, y,
                               cifar.x_test, cifar.y_test, precision, jit, bn == "fused", loader,
-                              drop == "fast")
+                              drop == "fast", spe)
             else:
                 row = our_way(lambda b=build: channels_first_copy(b()),
                               replace(settings, batch_size=batch_size),
                               x.transpose(to_first), y, cifar.x_test.transpose(to_first),
                               cifar.y_test, precision, jit, bn == "fused", loader,
-                              drop == "fast")
+                              drop == "fast", spe)
             row |= {"experiment": name, "precision": precision, "batch_size": batch_size,
                     "data_format": fmt,
                     "mfu_vs_fp32_matmul": row["train_images_per_s"] * train_flops
                     / rates["float32"]}
             rows.append(row)
             print(f"{name:20s} {fmt:14s} {row['loader']:9s} BN {row['batchnorm']:5s} "
-                  f"Dropout {row['dropout']:6s} {precision:15s} "
+                  f"Dropout {row['dropout']:6s} steps/call {spe:2d} {precision:15s} "
                   f"XLA {row['jit_compile']!s:5s} "
                   f"batch {batch_size:4d}  train "
                   f"{row['train_images_per_s']:6.0f} img/s  inference "
@@ -328,14 +337,14 @@ def render_sweep(record: dict) -> str:
     lines = [f"Matrix-multiply rates ({rates}); {record['hardware']['cores']} cores, "
              f"{record['hardware']['cpu']}; {record['images']} training images per timed "
              f"epoch, {_timings(record)}{pools}.\n",
-             "| experiment | layout | loader | BatchNormalization | Dropout | precision | XLA "
-             "| batch | train img/s | inference img/s | MFU vs fp32 matmul |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| experiment | layout | loader | BatchNormalization | Dropout | steps/call "
+             "| precision | XLA | batch | train img/s | inference img/s | MFU vs fp32 matmul |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in record["rows"]:  # fields missing from older records: what they measured
         lines.append(f"| {r['experiment']} | {r.get('data_format', 'channels_last')} "
                      f"| {r.get('loader', 'pydataset')} "
                      f"| {r.get('batchnorm', 'keras')} | {r.get('dropout', 'keras')} "
-                     f"| {r['precision']} "
+                     f"| {r.get('steps_per_execution', 1)} | {r['precision']} "
                      f"| {'on' if r.get('jit_compile') else 'off'} | {r['batch_size']} "
                      f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
                      f"| {r['mfu_vs_fp32_matmul']:.1%} |")
@@ -419,6 +428,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dropouts", nargs="+", default=["fast"], choices=["keras", "fast"],
                         help="--sweep: Keras' Dropout, or 16 random bits per activation "
                              "(common/fast_dropout.py; default %(default)s)")
+    parser.add_argument("--steps-per-execution", nargs="+", type=int,
+                        default=[STEPS_PER_EXECUTION],
+                        help="--sweep: training steps per call into the compiled graph "
+                             "(default %(default)s)")
     parser.add_argument("--loaders", nargs="+", default=["ours"], choices=LOADERS,
                         help="--sweep: how the training images reach fit: ours (graph on "
                              "TensorFlow, else pydataset), graph (in-graph batches), pydataset "
@@ -438,7 +451,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         record = {"kind": "bench-sweep", "command": command_line(), "commit": commit,
                   **sweep(args.experiments, args.batch_sizes, args.precisions, args.images,
                           args.data, (False, True) if args.jit else (False,),
-                          args.data_formats, args.batchnorms, args.loaders, args.dropouts),
+                          args.data_formats, args.batchnorms, args.loaders, args.dropouts,
+                          args.steps_per_execution),
                   **environment()}
         record["wall_seconds"] = round(time.perf_counter() - started, 1)
         record["finished"] = now_iso()
