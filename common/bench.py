@@ -318,6 +318,14 @@ def _threads() -> dict:
             "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}
 
 
+def set_timings(count: int) -> None:
+    """Time ``count`` epochs (and inference passes) per row from now on; records say so."""
+    global TIMED_RUNS
+    if count < 1:
+        raise SystemExit(f"error: --timings must be at least 1, got {count}")
+    TIMED_RUNS = count
+
+
 def set_threads(count: int) -> None:
     """Limit TensorFlow's intra- and inter-op thread pools (before any op runs)."""
     if keras.backend.backend() != "tensorflow":
@@ -437,6 +445,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                              "TensorFlow, else pydataset), graph (in-graph batches), pydataset "
                              "(Keras' PyDataset), float32 arrays, or a cached tf.data pipeline "
                              "(default %(default)s)")
+    parser.add_argument("--timings", type=int, default=TIMED_RUNS,
+                        help="timed epochs (and inference passes) per row, fastest "
+                             "reported; more show how often a pass is slowed "
+                             "(default %(default)s)")
     parser.add_argument("--threads", type=int, default=0,
                         help="TensorFlow intra/inter-op threads (default 0: one per core)")
     parser.add_argument("--report", action="store_true",
@@ -444,6 +456,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     folder = args.results_dir / "bench"
+    set_timings(args.timings)
     if args.threads:
         set_threads(args.threads)
     if args.sweep:

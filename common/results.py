@@ -117,7 +117,11 @@ def _recipe(train: dict | None) -> str:
                 **train.get("settings", {}), "optimizer": _optimizer(train)}
     # Which BatchNormalization kernel ran is speed, not recipe: the fused one computes what
     # Keras' own does (tests/test_fused_batchnorm.py), and older records do not say.
+    # Likewise the Dropout draw: 16-bit masks are other random masks at the same rate
+    # (to 1/65536) with the same expectation (tests/test_fast_dropout.py); the record
+    # keeps which ran.
     settings.pop("batchnorm", None)
+    settings.pop("dropout", None)
     return json.dumps([settings, train.get("data", {}).get("source"),
                        model_code(train["experiment"], str(train.get("commit", "")))],
                       sort_keys=True)

@@ -151,3 +151,17 @@ def test_rate_is_the_fastest_timing_after_an_untimed_warm_up(
     rate, each = bench_module._best_rate(lambda: calls.append(1), images=100)
     assert len(calls) == 4  # warm-up + 3 timed
     assert each == [100.0, 10.0, 50.0] and rate == 100.0  # a slowed pass never counts
+
+
+def test_timings_option_sets_how_many_epochs_are_timed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench_module, "TIMED_RUNS", bench_module.TIMED_RUNS)  # restored after
+    asked = []
+
+    def fit(epochs: int, callbacks: list) -> None:
+        asked.append(epochs)
+        callbacks[0].epoch_seconds = [1.0] * epochs
+
+    bench_module.set_timings(8)
+    assert len(bench_module._train_rate(fit, images=10)[1]) == 8 and asked == [9]
+    with pytest.raises(SystemExit, match="--timings must be at least 1, got 0"):
+        bench_module.set_timings(0)

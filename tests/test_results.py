@@ -123,11 +123,13 @@ def test_optimizer_splits_recipes_whatever_its_spelling(filled: Path) -> None:
     assert "| 64 | sgd | — | 0.0 |" in results.render_earlier([exp03])  # no smoothing recorded
 
 
-def test_the_batchnorm_kernel_does_not_split_a_recipe(filled: Path) -> None:
-    # Records before the fused kernel did not name one; the kernel changes speed only.
-    for name, seed, kernel in (("k", 3, None), ("f", 4, "fused"), ("e", 5, "keras")):
-        add_exp03_run(filled, name, seed,
-                      {"batch_size": 64} | ({"batchnorm": kernel} if kernel else {}))
+@pytest.mark.parametrize("key, kernels", [("batchnorm", ("fused", "keras")),
+                                          ("dropout", ("16-bit", "keras"))])
+def test_the_batchnorm_or_dropout_kernel_does_not_split_a_recipe(
+        filled: Path, key: str, kernels: tuple[str, str]) -> None:
+    # Records before the fast kernels did not name one; the kernel changes speed only.
+    for name, seed, kernel in (("k", 3, None), ("f", 4, kernels[0]), ("e", 5, kernels[1])):
+        add_exp03_run(filled, name, seed, {"batch_size": 64} | ({key: kernel} if kernel else {}))
     exp03 = results.collect(filled)[2]
     assert len(exp03.accuracies) == 3 and exp03.earlier == []
 
