@@ -168,7 +168,7 @@ def _rates(train: tuple[float, list[float]], inference: tuple[float, list[float]
 def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
             x_test: np.ndarray, y_test: np.ndarray, precision: str = "auto",
             jit_compile: bool = False, fused_bn: bool = True, loader: str = "ours",
-            fast_drop: bool = True, steps_per_execution: int = STEPS_PER_EXECUTION) -> dict:
+            fast_drop: bool = True, steps_per_execution: int | None = None) -> dict:
     keras.mixed_precision.set_global_policy(resolve_precision(precision))
     try:
         model = build()
@@ -193,7 +193,7 @@ def our_way(build, settings: Settings, x: np.ndarray, y: np.ndarray,
     return {**rates, "jit_compile": bool(trained.jit_compile), "loader": loader,
             "batchnorm": "fused" if fused_bn and fused_kernel_available() else "keras",
             "dropout": "16-bit" if fast_drop and fast_kernel_available() else "keras",
-            "steps_per_execution": steps_per_execution}
+            "steps_per_execution": trained.steps_per_execution}
 
 
 def training_inputs(loader: str, batches: EpochShuffledBatches) -> dict:
@@ -264,7 +264,7 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
           data_formats: Sequence[str] = ("channels_last",),
           batchnorms: Sequence[str] = ("fused",),
           loaders: Sequence[str] = ("ours",), dropouts: Sequence[str] = ("fast",),
-          steps_per_executions: Sequence[int] = (STEPS_PER_EXECUTION,)) -> dict:
+          steps_per_executions: Sequence[int | None] = (None,)) -> dict:
     """Our training path under each setting: the measured choices."""
     cifar = load_cifar10(data)
     x, y = cifar.x_train[:images], cifar.y_train[:images]
@@ -298,7 +298,8 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
                     / rates["float32"]}
             rows.append(row)
             print(f"{name:20s} {fmt:14s} {row['loader']:9s} BN {row['batchnorm']:5s} "
-                  f"Dropout {row['dropout']:6s} steps/call {spe:2d} {precision:15s} "
+                  f"Dropout {row['dropout']:6s} steps/call {row['steps_per_execution']:2d} "
+                  f"{precision:15s} "
                   f"XLA {row['jit_compile']!s:5s} "
                   f"batch {batch_size:4d}  train "
                   f"{row['train_images_per_s']:6.0f} img/s  inference "
@@ -436,10 +437,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dropouts", nargs="+", default=["fast"], choices=["keras", "fast"],
                         help="--sweep: Keras' Dropout, or 16 random bits per activation "
                              "(common/fast_dropout.py; default %(default)s)")
-    parser.add_argument("--steps-per-execution", nargs="+", type=int,
-                        default=[STEPS_PER_EXECUTION],
+    parser.add_argument("--steps-per-execution", nargs="+", type=int, default=[None],
                         help="--sweep: training steps per call into the compiled graph "
-                             "(default %(default)s)")
+                             f"(default: training's, {STEPS_PER_EXECUTION}; 1 on PyTorch)")
     parser.add_argument("--loaders", nargs="+", default=["ours"], choices=LOADERS,
                         help="--sweep: how the training images reach fit: ours (graph on "
                              "TensorFlow, else pydataset), graph (in-graph batches), pydataset "

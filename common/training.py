@@ -59,7 +59,7 @@ NOT_DECAYED = ["bias", "gamma", "beta"]
 KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
 # Training steps per call into the compiled graph: fewer trips through Keras' Python loop
 # (exp01 +3-5%, exp04 +5-7% here; results/bench/, --steps-per-execution). Callbacks and
-# the progress bar see every 8th batch; the weights are the same.
+# the progress bar see every 8th batch; the weights are the same. PyTorch allows only 1.
 STEPS_PER_EXECUTION = 8
 
 
@@ -253,7 +253,7 @@ class EpochKeyedRandomness(keras.callbacks.Callback):
 
 
 def training_model(model: keras.Model, settings: Settings, learning_rate: float,
-                   total_steps: int, steps_per_execution: int = STEPS_PER_EXECUTION
+                   total_steps: int, steps_per_execution: int | None = None
                    ) -> keras.Model:
     """``model`` compiled for training, behind the augmentation layers if there are any.
 
@@ -267,6 +267,8 @@ def training_model(model: keras.Model, settings: Settings, learning_rate: float,
           if settings.schedule == "cosine" else learning_rate)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing)
     optimizer = make_optimizer(settings.optimizer, lr, settings.weight_decay)
+    if steps_per_execution is None:
+        steps_per_execution = 1 if keras.backend.backend() == "torch" else STEPS_PER_EXECUTION
     trained.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"],
                     steps_per_execution=steps_per_execution)
     return trained

@@ -193,6 +193,16 @@ def test_sgd_recipe_trains_with_nesterov_momentum_and_records_it(tmp_path: Path,
     assert optimizer.momentum == 0.9 and optimizer.nesterov
 
 
+@pytest.mark.parametrize("backend, steps", [("tensorflow", training.STEPS_PER_EXECUTION),
+                                           ("jax", training.STEPS_PER_EXECUTION),
+                                           ("torch", 1)])  # PyTorch refuses more than 1
+def test_steps_per_call_suit_the_backend(monkeypatch: pytest.MonkeyPatch, backend: str,
+                                         steps: int) -> None:
+    monkeypatch.setattr(training.keras.backend, "backend", lambda: backend)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    assert training.training_model(model, EXP01, 1e-3, 10).steps_per_execution == steps
+
+
 @pytest.mark.parametrize("name", ["adam", "sgd"])
 def test_weight_decay_shrinks_kernels_but_not_biases_or_batchnorm(name: str) -> None:
     model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(),
