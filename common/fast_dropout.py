@@ -1,8 +1,9 @@
 """Run Dropout with half the random numbers: one 32-bit draw decides two activations.
 
-Keras' Dropout draws one float per activation with TensorFlow's Philox generator. On these
-2-core CPUs that draw is most of what Dropout costs, and exp01's Dropout after the first
-convolution (28,800 activations per image) took about a third of its bf16 training step.
+Keras' Dropout draws one float per activation with TensorFlow's Philox generator; on these
+2-core CPUs that draw is most of what Dropout costs, and exp01 has a Dropout after its
+first convolution (28,800 activations per image). With half the draws exp01 trains at
+4,072 instead of 3,470 images/s (results/bench/sweep-20261124-000948.json).
 Here each activation gets 16 random bits instead, compared with rate x 2^16: the drop
 probability is round(rate x 2^16) / 2^16 (0.2 -> 0.199997) and the kept activations are
 scaled by its exact inverse, so every activation's expected value is unchanged, as in
