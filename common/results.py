@@ -44,6 +44,7 @@ class Row:
     val_curve: list[float]  # latest training run's validation accuracy per epoch
     earlier: list[tuple[float, dict]]  # (test accuracy, train record) of earlier recipes
     machines: list[str] = field(default_factory=list)  # where its runs trained
+    latest: tuple[float, str] | None = None  # newest run's training seconds and machine
 
     @property
     def mean(self) -> float:
@@ -100,6 +101,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             val_curve=_val_curve(runs[-1]) if runs else [],
             earlier=earlier,
             machines=sorted({_machine(r) for r in runs}),
+            latest=(_wall_seconds(runs[-1]), _machine(runs[-1])) if runs else None,
         ))
     return rows
 
@@ -195,10 +197,15 @@ def _machine(train: dict) -> str:
 
 
 def series_line(rows: Sequence[Row]) -> str:
-    """The whole series' training time, and the machines it was measured on."""
+    """The whole series' training time, and the machines it was measured on: averaged over
+    each step's seeds, and the newest run of each step (the current code's speed)."""
     machines = sorted({m for r in rows if r.train_seconds for m in r.machines})
+    latest = [r.latest for r in rows if r.latest]
+    newest = (f" The newest run of each step: **{sum(s for s, _ in latest) / 60:.1f} min** "
+              f"(on {'; '.join(sorted({m for _, m in latest}))})." if latest else "")
     return (f"Whole series, one run of each step: **{series_minutes(rows):.1f} min** of "
-            f"training (on {'; '.join(machines) or 'an unrecorded machine'}).")
+            f"training, each step's mean over its seeds (on "
+            f"{'; '.join(machines) or 'an unrecorded machine'}).{newest}")
 
 
 def series_minutes(rows: Sequence[Row]) -> float:

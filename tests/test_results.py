@@ -101,7 +101,11 @@ def test_series_line_names_every_machine_its_runs_trained_on(filled: Path) -> No
     rows = results.collect(filled)
     assert rows[0].machines == ["AMD EPYC, 2 cores", "Intel Xeon, 2 cores", "unknown CPU, ? cores"]
     line = results.series_line(rows)
-    assert line.endswith("(on AMD EPYC, 2 cores; Intel Xeon, 2 cores; unknown CPU, ? cores).")
+    assert "seeds (on AMD EPYC, 2 cores; Intel Xeon, 2 cores; unknown CPU, ? cores)." in line
+    # the newest run of each step: exp01's on the AMD (960 s), exp02's only run (660 s)
+    assert rows[0].latest == (960, "AMD EPYC, 2 cores")
+    assert line.endswith("The newest run of each step: **27.0 min** (on AMD EPYC, 2 cores; "
+                         "unknown CPU, ? cores).")
 
 
 def add_exp03_run(results_dir: Path, name: str, seed: int, settings: dict) -> None:
