@@ -58,8 +58,8 @@ NOT_DECAYED = ["bias", "gamma", "beta"]
 
 KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
 # Training steps per call into the compiled graph: fewer trips through Keras' Python loop
-# (exp01 +3-5%, exp04 +5-7% here; results/bench/, --steps-per-execution). Callbacks and
-# the progress bar see every 8th batch; the weights are the same. PyTorch allows only 1.
+# (exp01 +5%, exp04 +5% on the AMD EPYC; results/bench/sweep-20261124-0146*.json). Callbacks
+# and the progress bar see every 8th batch; the weights are the same. PyTorch allows only 1.
 STEPS_PER_EXECUTION = 8
 
 
@@ -195,11 +195,11 @@ class EpochShuffledBatches(keras.utils.PyDataset):
     def tf_dataset(self):  # -> tf.data.Dataset; TensorFlow is imported only when called
         """The same batches, in the same order, as an in-graph tf.data pipeline.
 
-        TensorFlow backend only. Keras feeds a PyDataset through a Python generator with
-        tf.data autotuning; on these CPUs the generator cost ~3 ms a step and the
-        autotuner's thread sometimes held up an epoch's first batch by ~1.2 s. Here the
+        TensorFlow backend only. Keras feeds a PyDataset (and arrays) through an autotuned
+        tf.data pipeline, and on these CPUs some epochs ran at about 60% speed
+        (results/bench/sweep-20261124-014546.json: 2 and 5 of 8 epochs; none here). The
         images stay uint8 in memory, each batch is gathered, scaled and one-hot encoded in
-        the graph, and autotuning is off (results/bench/: --loaders).
+        the graph, and autotuning is off.
         """
         import tensorflow as tf
 
