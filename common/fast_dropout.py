@@ -21,6 +21,8 @@ from collections.abc import Iterator
 
 import keras
 
+from common.fused_batchnorm import swapped_call
+
 _keras_call = keras.layers.Dropout.call
 BITS = 16
 LEVELS = 2**BITS
@@ -38,14 +40,9 @@ def fast_dropout(enabled: bool = True) -> Iterator[bool]:
     Yields whether the fast draw is in use. Wrap ``model.fit``: its first step traces
     the training function, and the traced graph keeps the fast draw.
     """
-    if not (enabled and fast_kernel_available()):
-        yield False
-        return
-    keras.layers.Dropout.call = _fast_call
-    try:
-        yield True
-    finally:
-        keras.layers.Dropout.call = _keras_call
+    with swapped_call(keras.layers.Dropout, _fast_call,
+                      enabled and fast_kernel_available()) as swapped:
+        yield swapped
 
 
 def drop_threshold(rate: float) -> int:

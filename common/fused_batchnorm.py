@@ -15,7 +15,7 @@ own code."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import keras
 from keras import ops
@@ -35,14 +35,27 @@ def fused_batchnorm(enabled: bool = True) -> Iterator[bool]:
     Yields whether the fused kernel is in use. Wrap ``model.fit`` or ``model.predict``:
     their first step traces the function, and the traced graph keeps the fused kernel.
     """
-    if not (enabled and fused_kernel_available()):
+    with swapped_call(keras.layers.BatchNormalization, _fused_call,
+                      enabled and fused_kernel_available()) as swapped:
+        yield swapped
+
+
+@contextlib.contextmanager
+def swapped_call(layer_class: type[keras.layers.Layer], call: Callable,
+                 enabled: bool = True) -> Iterator[bool]:
+    """While active, and if ``enabled``, ``layer_class.call`` is ``call``; yields whether.
+
+    Layers traced meanwhile keep ``call`` in their graph; the class gets its own back after.
+    """
+    if not enabled:
         yield False
         return
-    keras.layers.BatchNormalization.call = _fused_call
+    original = layer_class.call
+    layer_class.call = call
     try:
         yield True
     finally:
-        keras.layers.BatchNormalization.call = _keras_call
+        layer_class.call = original
 
 
 def _fused_call(self: keras.layers.BatchNormalization, inputs, training=None, mask=None):
