@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
@@ -45,6 +46,9 @@ from common.records import (
     stamp,
     write_record,
 )
+
+if TYPE_CHECKING:  # for annotations only: TensorFlow is imported where it is used
+    import tensorflow as tf
 
 # The optimizers a recipe can name. SGD: with it, L2 acts as plain weight decay.
 OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {
@@ -192,7 +196,7 @@ class EpochShuffledBatches(keras.utils.PyDataset):
         if self._order_variable is not None:
             self._order_variable.assign(self.order)
 
-    def tf_dataset(self):  # -> tf.data.Dataset; TensorFlow is imported only when called
+    def tf_dataset(self) -> tf.data.Dataset:
         """The same batches, in the same order, as an in-graph tf.data pipeline.
 
         TensorFlow backend only. Keras feeds a PyDataset (and arrays) through an autotuned
@@ -227,7 +231,7 @@ class EpochShuffledBatches(keras.utils.PyDataset):
         return scale(self.x[batch]), one_hot(self.y[batch])
 
 
-def fit_inputs(batches: EpochShuffledBatches):  # -> EpochShuffledBatches | tf.data.Dataset
+def fit_inputs(batches: EpochShuffledBatches) -> EpochShuffledBatches | tf.data.Dataset:
     """What ``fit`` trains on: the in-graph pipeline on TensorFlow, else the PyDataset."""
     return batches.tf_dataset() if keras.backend.backend() == "tensorflow" else batches
 
