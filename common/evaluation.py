@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -17,12 +17,12 @@ import numpy as np
 
 import common
 from common import plots
-from common.data import CLASS_NAMES, DATA_ENV, load_cifar10, scale
+from common.data import load, scale
+from common.datasets import get_dataset
 from common.errors import exit_on_user_error
 from common.files import sha256_of
-from common.fused_batchnorm import fused_batchnorm
 from common.model_io import load_h5
-from common.precision import PRECISIONS, resolve_precision, with_policy
+from common.precision import PRECISIONS, resolve_precision
 from common.records import (
     MODELS_DIR,
     RESULTS_DIR,
@@ -35,6 +35,8 @@ from common.records import (
     stamp,
     write_record,
 )
+from common.settings import Settings, add_options, option
+from common.training_copy import inference_copy
 
 PREDICT_BATCH = 1000  # forward-only, so large batches are cheap and fast
 
@@ -50,61 +52,58 @@ class Evaluation:
 
 
 def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray,
-             fused_bn: bool = True) -> Evaluation:
-    """Forward pass over uint8 images ``x`` with integer labels ``y``.
-
-    ``fused_bn``: run BatchNormalization with TensorFlow's fused kernel, which TensorFlow
-    folds into the convolutions (common/fused_batchnorm.py); False: Keras' own.
-    """
+             class_names: Sequence[str]) -> Evaluation:
+    """Forward pass of ``model`` over uint8 images ``x`` with integer labels ``y``."""
     start = time.perf_counter()
-    with fused_batchnorm(fused_bn):
-        probs = model.predict(scale(x), batch_size=PREDICT_BATCH, verbose=0)
+    probs = model.predict(scale(x), batch_size=PREDICT_BATCH, verbose=0)
     seconds = time.perf_counter() - start
     predicted = probs.argmax(axis=1)
     eps = keras.config.epsilon()  # the clipping Keras applies to probabilities
     loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], eps, 1 - eps))))
-    confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), dtype=np.int64)
+    confusion = np.zeros((len(class_names), len(class_names)), dtype=np.int64)
     np.add.at(confusion, (y, predicted), 1)
     per_class = {name: float(confusion[i, i] / max(confusion[i].sum(), 1))
-                 for i, name in enumerate(CLASS_NAMES)}
+                 for i, name in enumerate(class_names)}
     return Evaluation(loss, float(np.mean(predicted == y)), per_class, confusion, predicted,
                       seconds)
 
 
-def parse_args(name: str, argv: Sequence[str] | None) -> argparse.Namespace:
+@dataclass(frozen=True)
+class TestOptions:
+    model: Path = field(default=MODELS_DIR, metadata=option(
+        "the .h5 to evaluate", type=Path))
+    data: str | None = field(default=None, metadata=option(
+        "'keras', 'auto', a folder, archive or .npz (default ${data_env}, else auto)"))
+    precision: str = field(default="auto", metadata=option(
+        "what the layers compute in: auto (as in training) = mixed_float16 on a GPU, "
+        "mixed_bfloat16 on a CPU with bf16 instructions (2-3x faster), else float32; "
+        "float32 = plain Keras' forward pass", choices=PRECISIONS))
+    results_dir: Path = field(default=RESULTS_DIR, metadata=option(argparse.SUPPRESS, type=Path))
+
+
+def evaluate_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
+                  argv: Sequence[str] | None = None) -> None:
+    """Command-line entry: parse options, evaluate, report problems as one line."""
+    title = get_dataset(settings.dataset).title
     parser = argparse.ArgumentParser(
         prog=f"python -m experiments.{name}.test",
-        description=f"Evaluate saved_models/{name}.h5 on the CIFAR-10 test images "
+        description=f"Evaluate saved_models/{name}.h5 on the {title} test images "
                     f"(forward pass only) and record the result.")
-    parser.add_argument("--model", type=Path, default=MODELS_DIR / f"{name}.h5",
-                        help="the .h5 to evaluate (default %(default)s)")
-    parser.add_argument("--data", default=None,
-                        help=f"'keras', 'auto', a folder, archive or .npz "
-                             f"(default ${DATA_ENV}, else auto)")
-    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
-                        help="what the layers compute in: auto (as in training) = "
-                             "mixed_float16 on a GPU, mixed_bfloat16 on a CPU with bf16 "
-                             "instructions (2-3x faster), else float32; float32 = exactly "
-                             "plain Keras' forward pass (default auto)")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    add_options(parser, TestOptions(model=MODELS_DIR / f"{name}.h5"),
+                {"data_env": get_dataset(settings.dataset).data_env})
+    args = parser.parse_args(argv)
+    exit_on_user_error(lambda: evaluate_saved(name, build_model, settings, args))
 
 
-def evaluate_main(name: str, build_model: Callable[[], keras.Model],
-              argv: Sequence[str] | None = None) -> None:
-    """Command-line entry: parse options, evaluate, report problems as one line."""
-    args = parse_args(name, argv)
-    exit_on_user_error(lambda: evaluate_saved(name, build_model, args))
-
-
-def evaluate_saved(name: str, build_model: Callable[[], keras.Model],
+def evaluate_saved(name: str, build_model: Callable[[], keras.Model], settings: Settings,
                    args: argparse.Namespace) -> dict:
     """Evaluate the saved model of experiment ``name``; return the evaluation record."""
     model = load_h5(args.model, f"python -m experiments.{name}.train",
                     expected=build_model())
-    data = load_cifar10(args.data)
+    data = load(get_dataset(settings.dataset), args.data)
+    classes = data.dataset.class_names
     precision = resolve_precision(args.precision)
-    result = evaluate(with_policy(model, precision), data.x_test, data.y_test)
+    result = evaluate(inference_copy(model, precision), data.x_test, data.y_test, classes)
 
     print(f"{name}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.4f} "
           f"on {len(data.x_test)} images ({result.seconds:.1f} s forward pass, {precision})")
@@ -112,12 +111,12 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model],
 
     out_dir = args.results_dir / name
     confusion_png = plots.confusion_matrix(
-        result.confusion, CLASS_NAMES,
+        result.confusion, classes,
         f"{name}: test accuracy {result.accuracy:.2%}", out_dir / "confusion.png")
     shown = np.random.default_rng(0).choice(len(data.x_test), size=32, replace=False)
     predictions_png = plots.image_grid(
         data.x_test[shown],
-        [f"{CLASS_NAMES[result.predictions[i]]} ({CLASS_NAMES[data.y_test[i]]})" for i in shown],
+        [f"{classes[result.predictions[i]]} ({classes[data.y_test[i]]})" for i in shown],
         out_dir / "predictions.png",
         colors=["black" if result.predictions[i] == data.y_test[i] else "red" for i in shown],
         title=f"{name}: predicted (true)")
@@ -129,7 +128,7 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model],
         "model_file": relative(args.model),
         "model_sha256": sha256_of(args.model),
         "params": model.count_params(),
-        "data": {"source": data_source(data.source),
+        "data": {"source": data_source(data.source), "dataset": data.dataset.name,
                  "test": len(data.x_test)},
         "test_loss": result.loss,
         "test_accuracy": result.accuracy,

@@ -1,4 +1,4 @@
-"""Run Dropout with half the random numbers: one 32-bit draw decides two activations.
+"""Dropout with half the random numbers: one 32-bit draw decides two activations.
 
 Keras' Dropout draws one float per activation with TensorFlow's Philox generator; on these
 2-core CPUs that draw is most of what Dropout costs, and exp01 has a Dropout after its
@@ -9,21 +9,16 @@ probability is round(rate x 2^16) / 2^16 (0.2 -> 0.199997) and the kept activati
 scaled by its exact inverse, so every activation's expected value is unchanged, as in
 Keras. Measured: ``python -m common.bench --sweep --dropouts keras fast`` (results/bench/).
 
-As with common/fused_batchnorm.py, the layer's ``call`` is swapped only inside the
-``with`` block: the layers and the saved .h5 stay stock Keras. Other backends, a
-``noise_shape`` and rates too close to 0 or 1 for 16 bits fall back to Keras' own code.
+``FastDropout`` is a subclass with the same config and seed stream; it replaces the stock
+layer only in the copy made for training (``common.training_copy``), so the saved .h5
+stays stock Keras. A ``noise_shape`` and rates too close to 0 or 1 for 16 bits fall back
+to Keras' own draw.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import keras
 
-from common.fused_batchnorm import swapped_call
-
-_keras_call = keras.layers.Dropout.call
 BITS = 16
 LEVELS = 2**BITS
 
@@ -33,36 +28,28 @@ def fast_kernel_available() -> bool:
     return keras.backend.backend() == "tensorflow"
 
 
-@contextlib.contextmanager
-def fast_dropout(enabled: bool = True) -> Iterator[bool]:
-    """While active, Dropout layers that are traced draw 16 random bits per activation.
-
-    Yields whether the fast draw is in use. Wrap ``model.fit``: its first step traces
-    the training function, and the traced graph keeps the fast draw.
-    """
-    with swapped_call(keras.layers.Dropout, _fast_call,
-                      enabled and fast_kernel_available()) as swapped:
-        yield swapped
-
-
 def drop_threshold(rate: float) -> int:
     """16-bit draws below this are dropped: drop probability threshold / 2^16."""
     return round(rate * LEVELS)
 
 
-def _fast_call(self: keras.layers.Dropout, inputs, training=False):
-    threshold = drop_threshold(self.rate)
-    if not (training and 0 < threshold < LEVELS) or self.noise_shape is not None:
-        return _keras_call(self, inputs, training=training)
-    import tensorflow as tf  # only reached on the TensorFlow backend
+class FastDropout(keras.layers.Dropout):
+    """``keras.layers.Dropout`` drawing 16 random bits per activation (TensorFlow)."""
 
-    # The layer's own seed stream, as Keras draws it, so (seed, epoch) still fix the masks.
-    seed = tf.cast(tf.math.floormod(tf.cast(self.seed_generator.next(), tf.int64),
-                                    tf.int32.max - 1), tf.int32)
-    count = tf.size(inputs)
-    words = tf.random.stateless_uniform([(count + 1) // 2], seed=seed, minval=None,
-                                        maxval=None, dtype=tf.int32)
-    halves = tf.reshape(tf.bitcast(words, tf.uint16), [-1])[:count]
-    keep = tf.reshape(halves >= tf.constant(threshold, tf.uint16), tf.shape(inputs))
-    scale = tf.constant(LEVELS / (LEVELS - threshold), inputs.dtype)
-    return tf.where(keep, inputs * scale, tf.zeros_like(inputs))
+    def call(self, inputs, training=False):
+        threshold = drop_threshold(self.rate)
+        if (not (training and 0 < threshold < LEVELS) or self.noise_shape is not None
+                or not fast_kernel_available()):
+            return super().call(inputs, training=training)
+        import tensorflow as tf  # only reached on the TensorFlow backend
+
+        # The layer's own seed stream, as Keras draws it, so (seed, epoch) fix the masks.
+        seed = tf.cast(tf.math.floormod(tf.cast(self.seed_generator.next(), tf.int64),
+                                        tf.int32.max - 1), tf.int32)
+        count = tf.size(inputs)
+        words = tf.random.stateless_uniform([(count + 1) // 2], seed=seed, minval=None,
+                                            maxval=None, dtype=tf.int32)
+        halves = tf.reshape(tf.bitcast(words, tf.uint16), [-1])[:count]
+        keep = tf.reshape(halves >= tf.constant(threshold, tf.uint16), tf.shape(inputs))
+        scale = tf.constant(LEVELS / (LEVELS - threshold), inputs.dtype)
+        return tf.where(keep, inputs * scale, tf.zeros_like(inputs))

@@ -58,14 +58,18 @@ def confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], title: str,
 def image_grid(images: np.ndarray, captions: Sequence[str], path: Path,
                colors: Sequence[str] | None = None, title: str = "",
                columns: int = 8) -> Path:
-    """Images (N, H, W, 3) in [0, 255] or [0, 1] with a caption under each."""
+    """Images (N, H, W, 3) or grayscale (N, H, W, 1) in [0, 255] or [0, 1] with a caption
+    under each."""
+    gray = images.shape[-1] == 1
+    if gray:
+        images = images[..., 0]
     rows = int(np.ceil(len(images) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.5, rows * 1.7),
                              squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k < len(images):
-            ax.imshow(images[k], interpolation="nearest")
+            ax.imshow(images[k], interpolation="nearest", cmap="gray" if gray else None)
             ax.set_title(captions[k], fontsize=7,
                          color=colors[k] if colors else "black")
     if title:

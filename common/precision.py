@@ -2,8 +2,7 @@
 
 Mixed precision keeps float32 weights and computes in 16 bits: float16 on a GPU (tensor
 cores), bfloat16 on a CPU with bf16 instructions (Intel AMX, AVX-512 BF16). The saved .h5
-is float32 either way; ``with_policy`` gives a loaded model a mixed-precision twin for
-fast inference.
+is float32 either way; ``common.training_copy`` makes the copies that compute in 16 bits.
 """
 
 from __future__ import annotations
@@ -38,24 +37,3 @@ def _cpu_flags() -> set[str]:
         return set(Path("/proc/cpuinfo").read_text().split())
     except OSError:  # not Linux: stay with float32
         return set()
-
-
-def with_policy(model: keras.Model, policy: str) -> keras.Model:
-    """``model`` itself for float32; else a copy of its functional graph whose layers compute
-    in ``policy``, sharing nothing but holding the same (float32) weights.
-
-    The output layer stays float32, so probabilities and the loss keep full precision.
-    """
-    if policy == "float32":
-        return model
-    config = model.get_config()
-    # Functional: [name, 0, 0] or a list of those; Sequential: its last layer.
-    outputs = config.get("output_layers") or [config["layers"][-1]["config"]["name"]]
-    outputs = {outputs[0]} if isinstance(outputs[0], str) else {o[0] for o in outputs}
-    for layer in config["layers"]:
-        if (layer["class_name"] != "InputLayer" and "dtype" in layer["config"]
-                and layer["config"]["name"] not in outputs):
-            layer["config"]["dtype"] = policy
-    twin = type(model).from_config(config)
-    twin.set_weights(model.get_weights())
-    return twin

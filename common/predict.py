@@ -3,9 +3,12 @@
     python -m common.predict --model saved_models/exp04_augmentation.h5 cat.jpg dog.png
     python -m common.predict --model saved_models/exp01_baseline.h5 photos/*.jpg --out grid.png
 
-Any size and mode (JPEG, PNG, grayscale, RGBA, palette) is read, made RGB and resized to
-32x32 ("image2pixel" in the slides). A file that cannot be read is reported on one line;
-the others are still classified, and the exit status is 1.
+Any size and mode (JPEG, PNG, grayscale, RGBA, palette) is read, converted to the model's
+dataset's image shape (CIFAR-10: RGB, 32x32; "image2pixel" in the slides) and captioned
+with its class names. The dataset is the one of the experiment the file is named after
+(saved_models/<experiment>.h5), else the one whose image shape and class count the model
+has, else ``--dataset``. A file that cannot be read is reported on one line; the others
+are still classified, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import keras
 import numpy as np
 
-from common.data import CLASS_NAMES, scale
+from common.data import scale
+from common.datasets import DATASETS, Dataset
 from common.errors import UserError, exit_on_user_error
 
 
-def image_to_pixels(path: Path) -> np.ndarray:
-    """Read any image file as uint8 (32, 32, 3); raise UserError if it is not an image."""
+def image_to_pixels(path: Path, shape: tuple[int, int, int] = (32, 32, 3)) -> np.ndarray:
+    """Read any image file as uint8 ``shape`` (height, width, 1 or 3 channels); raise
+    UserError if it is not an image."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
@@ -32,8 +38,10 @@ def image_to_pixels(path: Path) -> np.ndarray:
                 background = Image.new("RGB", img.size, "white")  # transparent -> white
                 background.paste(img.convert("RGBA"), mask=img.convert("RGBA").getchannel("A"))
                 img = background
-            img = img.convert("RGB").resize((32, 32), Image.Resampling.BOX)
-            return np.asarray(img, dtype=np.uint8)
+            height, width, channels = shape
+            img = img.convert("RGB" if channels == 3 else "L")
+            img = img.resize((width, height), Image.Resampling.BOX)
+            return np.asarray(img, dtype=np.uint8).reshape(shape)
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
@@ -47,8 +55,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("images", nargs="+", type=Path, help="image files (any size/mode)")
     parser.add_argument("--model", type=Path, required=True,
                         help="a saved experiment, e.g. saved_models/exp04_augmentation.h5")
-    parser.add_argument("--top", type=int, default=3, choices=range(1, 11), metavar="K",
+    parser.add_argument("--top", type=int, default=3, metavar="K",
                         help="how many classes to print per image (default 3)")
+    parser.add_argument("--dataset", choices=sorted(DATASETS),
+                        help="the dataset the model was trained on (default: found from the "
+                             "experiment name or the model's shapes)")
     parser.add_argument("--out", type=Path, help="also write a captioned grid to this PNG")
     args = parser.parse_args(argv)
     exit_on_user_error(lambda: sys.exit(predict(args)))
@@ -58,25 +69,27 @@ def predict(args: argparse.Namespace) -> int:
     """Classify ``args.images``; return the exit status (1 if any file failed)."""
     from common.model_io import load_h5
 
+    model = load_h5(args.model, f"python -m experiments.{args.model.stem}.train")
+    dataset = dataset_of(model, args.model, args.dataset)
+    classes = dataset.class_names
+    if not 1 <= args.top <= len(classes):
+        raise UserError(f"--top must be between 1 and {len(classes)}, got {args.top}")
     pixels, names, failed = [], [], 0
-    for path in args.images:  # read first: a bad file costs nothing
+    for path in args.images:
         try:
-            pixels.append(image_to_pixels(path))
+            pixels.append(image_to_pixels(path, dataset.image_shape))
             names.append(path)
         except UserError as err:
             print(f"error: {err}", file=sys.stderr)
             failed += 1
     if not pixels:
         raise UserError("none of the images could be read")
-    model = load_h5(args.model, f"python -m experiments.{args.model.stem}.train")
-    if model.output.shape[-1] != len(CLASS_NAMES):
-        raise UserError(f"{args.model} does not output the 10 CIFAR-10 classes")
     probs = model.predict(scale(np.stack(pixels)), verbose=0)
     captions = []
     for path, p in zip(names, probs, strict=True):
         top = np.argsort(p)[::-1][:args.top]
-        print(f"{path}: " + ", ".join(f"{CLASS_NAMES[k]} {p[k]:.1%}" for k in top))
-        captions.append(f"{CLASS_NAMES[top[0]]} {p[top[0]]:.0%}\n{path.name[:18]}")
+        print(f"{path}: " + ", ".join(f"{classes[k]} {p[k]:.1%}" for k in top))
+        captions.append(f"{classes[top[0]]} {p[top[0]]:.0%}\n{path.name[:18]}")
     if args.out:
         from common import plots
 
@@ -85,6 +98,29 @@ def predict(args: argparse.Namespace) -> int:
                          columns=min(8, len(pixels)))
         print(f"wrote {args.out}")
     return 1 if failed else 0
+
+
+def dataset_of(model: keras.Model, path: Path, name: str | None) -> Dataset:
+    """The dataset ``model`` classifies: named, or its experiment's, or the one whose image
+    shape and class count it has; UserError if none fits."""
+    from common.registry import experiment_names, find_experiment
+
+    if name is None and path.stem in experiment_names():
+        name = find_experiment(path.stem).settings.dataset
+    shape, classes = tuple(model.input_shape[1:]), model.output_shape[-1]
+    fits = [d for d in DATASETS.values() if (d.image_shape, d.num_classes) == (shape, classes)]
+    if name is not None:
+        dataset = DATASETS[name]
+        if dataset not in fits:
+            raise UserError(f"{path} takes {shape} images into {classes} classes; "
+                            f"{dataset.title} has {dataset.image_shape} into "
+                            f"{dataset.num_classes}")
+        return dataset
+    if len(fits) != 1:
+        raise UserError(f"{path} takes {shape} images into {classes} classes: say which "
+                        f"dataset it was trained on with --dataset "
+                        f"({', '.join(sorted(DATASETS))})")
+    return fits[0]
 
 
 if __name__ == "__main__":

@@ -111,9 +111,16 @@ def _float32(test: dict) -> bool:
 
 
 def _recipe(train: dict | None) -> str:
-    """What makes two runs the same experiment up to the seed: settings, data, network."""
+    """What makes two runs the same experiment up to the seed: settings, data, network.
+
+    Runs record it as they are made (``recipe``: the effective settings, the data and a
+    hash of the model's config). Records from before that are compared as they always
+    were: their settings, data, and the experiment's model.py at their commit.
+    """
     if train is None:
         return ""
+    if "recipe" in train:
+        return train["recipe"]["id"]
     # defaults for records written before these settings existed
     settings = {"keep": "best", "weight_decay": 0.0,
                 **train.get("settings", {}), "optimizer": _optimizer(train)}

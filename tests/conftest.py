@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from common import data as data_module
-from common.data import CLASS_NAMES
+from common.data import Splits, load
+from common.datasets import CIFAR10
+
+CLASS_NAMES = CIFAR10.class_names
 
 PER_CLASS_TRAIN, PER_CLASS_TEST = 12, 4
 
@@ -20,9 +22,14 @@ PER_CLASS_TRAIN, PER_CLASS_TEST = 12, 4
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the user's cache, $CIFAR10_DATA or the real Keras cache."""
-    monkeypatch.setenv(data_module.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.delenv(data_module.DATA_ENV, raising=False)
+    monkeypatch.setenv(CIFAR10.cache_env, str(tmp_path / "cache"))
+    monkeypatch.delenv(CIFAR10.data_env, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+
+
+def load_cifar10(data: str | None = None) -> Splits:
+    """CIFAR-10 from ``data``, as the experiments load it."""
+    return load(CIFAR10, data)
 
 
 def make_arrays(seed: int = 0) -> dict[str, np.ndarray]:

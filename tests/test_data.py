@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import encode, image_files, write_folder, write_tar, write_zip
+from conftest import encode, image_files, load_cifar10, write_folder, write_tar, write_zip
 
-from common import data as data_module
-from common.data import load_cifar10, one_hot, scale, train_val_split
+from common import data_sources
+from common.data import Splits, load, one_hot, scale, train_val_split
+from common.datasets import CIFAR10, DATASETS, get_dataset
 from common.errors import DataError
 
 
-def assert_same(loaded: data_module.Cifar10, arrays: dict[str, np.ndarray]) -> None:
+def assert_same(loaded: Splits, arrays: dict[str, np.ndarray]) -> None:
     for key in ("x_train", "y_train", "x_test", "y_test"):
         np.testing.assert_array_equal(getattr(loaded, key), arrays[key], err_msg=key)
 
@@ -45,15 +47,13 @@ def test_zip_of_jpegs(tmp_path: Path, arrays: dict) -> None:
 
 def test_env_variable_sets_default(npz_path: Path, arrays: dict,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(data_module.DATA_ENV, str(npz_path))
+    monkeypatch.setenv(CIFAR10.data_env, str(npz_path))
     assert_same(load_cifar10(), arrays)
 
 
-def test_auto_prefers_offline_copy(tmp_path: Path, arrays: dict,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_prefers_offline_copy(tmp_path: Path, arrays: dict) -> None:
     archive = write_tar(tmp_path / "copy.tar.gz", image_files(arrays))
-    monkeypatch.setattr(data_module, "SHARED_COPY", archive)
-    loaded = load_cifar10("auto")
+    loaded = load(replace(CIFAR10, offline_copy=archive), "auto")
     assert loaded.source == str(archive)
     assert_same(loaded, arrays)
 
@@ -67,7 +67,7 @@ def test_archive_decoded_once_then_cached(tmp_path: Path, arrays: dict,
     def no_decoding(*_args: object) -> None:
         raise AssertionError("decoded again despite the cache")
 
-    monkeypatch.setattr(data_module, "_assemble", no_decoding)
+    monkeypatch.setattr(data_sources, "assemble", no_decoding)
     assert_same(load_cifar10(str(archive)), arrays)
 
 
@@ -101,14 +101,12 @@ def test_missing_path() -> None:
 
 def test_nothing_found_says_where_it_looked(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data_module, "SHARED_COPY", tmp_path / "absent.tar.gz")
-
-    def offline() -> None:
+    def offline(dataset: object) -> None:
         raise DataError("the Keras download failed (URLError: no network)")
 
-    monkeypatch.setattr(data_module, "_load_keras", offline)
+    monkeypatch.setattr(data_sources, "read_keras", offline)
     with pytest.raises(DataError) as err:
-        load_cifar10()
+        load(replace(CIFAR10, offline_copy=tmp_path / "absent.tar.gz"))
     message = str(err.value)
     for expected in ("CIFAR10_DATA", "absent.tar.gz", "keras_home", "--data", "download"):
         assert expected in message
@@ -184,20 +182,58 @@ def test_split_of_small_data_keeps_one_image_per_class_for_validation() -> None:
 def test_scale_and_one_hot() -> None:
     x = scale(np.array([[0, 255]], dtype=np.uint8))
     assert x.dtype == np.float32 and x.min() == 0.0 and x.max() == 1.0
-    np.testing.assert_array_equal(one_hot(np.array([3]))[0], np.eye(10)[3])
+    np.testing.assert_array_equal(one_hot(np.array([3]), 10)[0], np.eye(10)[3])
+    assert one_hot(np.array([1]), 3).shape == (1, 3)
 
 
-@pytest.mark.skipif(not data_module.SHARED_COPY.is_file(), reason="no offline copy here")
+@pytest.mark.skipif(not CIFAR10.offline_copy.is_file(), reason="no offline copy here")
 def test_shared_offline_copy() -> None:
-    data = load_cifar10(str(data_module.SHARED_COPY))
+    data = load_cifar10(str(CIFAR10.offline_copy))
     assert data.x_train.shape == (50000, 32, 32, 3) and data.x_test.shape == (10000, 32, 32, 3)
     np.testing.assert_array_equal(np.bincount(data.y_train), [5000] * 10)
     np.testing.assert_array_equal(np.bincount(data.y_test), [1000] * 10)
 
 
-def test_auto_ignores_an_empty_keras_cache_folder(tmp_path: Path, arrays: dict,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_ignores_an_empty_keras_cache_folder(tmp_path: Path, arrays: dict) -> None:
     (tmp_path / "keras_home" / "datasets" / "cifar-10-batches-py").mkdir(parents=True)
     archive = write_tar(tmp_path / "copy.tar.gz", image_files(arrays))
-    monkeypatch.setattr(data_module, "SHARED_COPY", archive)
-    assert load_cifar10().source == str(archive)
+    assert load(replace(CIFAR10, offline_copy=archive)).source == str(archive)
+
+
+# ------------------------------------------------------------------ the description
+
+
+def test_a_dataset_is_looked_up_by_name_and_an_unknown_name_is_refused() -> None:
+    assert get_dataset("cifar10") is CIFAR10 and DATASETS["cifar10"] is CIFAR10
+    assert CIFAR10.num_classes == 10 and CIFAR10.image_shape == (32, 32, 3)
+    with pytest.raises(ValueError, match="unknown dataset 'cifar100'"):
+        get_dataset("cifar100")
+
+
+def grey_arrays(classes: int = 3, side: int = 8) -> dict[str, np.ndarray]:
+    """A made-up grayscale dataset, (N, side, side) as Keras gives MNIST."""
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(classes), 4)
+    x = rng.integers(0, 256, (len(y), side, side), dtype=np.uint8)
+    return {"x_train": x, "y_train": y, "x_test": x[::4], "y_test": y[::4]}
+
+
+def test_another_dataset_is_loaded_from_its_description_alone(tmp_path: Path) -> None:
+    shapes = replace(CIFAR10, name="shapes", title="Shapes", class_names=("a", "b", "c"),
+                     image_shape=(8, 8, 1), offline_copy=tmp_path / "absent")
+    arrays = grey_arrays()
+    np.savez(tmp_path / "shapes.npz", **arrays)
+    loaded = load(shapes, str(tmp_path / "shapes.npz"))
+    assert loaded.x_train.shape == (12, 8, 8, 1) and loaded.dataset is shapes
+    files = {f"{split}/{shapes.class_names[label]}/{i}.png": encode(pixels, mode="L")
+             for split in ("train", "test")
+             for i, (pixels, label) in enumerate(zip(arrays[f"x_{split}"], arrays[f"y_{split}"],
+                                                     strict=True))}
+    tree = load(shapes, str(write_folder(tmp_path / "tree", files)))
+    np.testing.assert_array_equal(np.sort(tree.x_train.ravel()), np.sort(arrays["x_train"].ravel()))
+    np.savez(tmp_path / "labels.npz", **(arrays | {"y_test": arrays["y_test"] + 1}))
+    with pytest.raises(DataError, match="labels 0-2"):
+        load(shapes, str(tmp_path / "labels.npz"))
+    np.savez(tmp_path / "big.npz", **grey_arrays(side=9))
+    with pytest.raises(DataError, match=r"expected \(N, 8, 8, 1\) for Shapes"):
+        load(shapes, str(tmp_path / "big.npz"))

@@ -16,8 +16,11 @@ import numpy as np
 import pytest
 
 import common.training as training
+from common.checkpoints import start_or_resume
+from common.errors import UserError
 from common.files import atomic_path, write_json_atomic
 from common.model_io import save_h5
+from common.pipeline import EpochShuffledBatches
 from common.records import read_records, write_record
 from experiments.exp04_augmentation.model import build_model as build_exp04
 from experiments.exp04_augmentation.train import SETTINGS as EXP04
@@ -57,8 +60,9 @@ class InterruptAtEpoch(keras.callbacks.Callback):
 def test_in_graph_batches_are_the_pydatasets_in_every_epoch() -> None:
     pytest.importorskip("tensorflow")
     rng = np.random.default_rng(0)
-    batches = training.EpochShuffledBatches(rng.integers(0, 256, (50, 32, 32, 3), np.uint8),
-                                            rng.integers(0, 10, 50), batch_size=16, seed=4)
+    batches = EpochShuffledBatches(rng.integers(0, 256, (50, 32, 32, 3), np.uint8),
+                                   rng.integers(0, 10, 50), batch_size=16, seed=4,
+                                   num_classes=10)
     dataset = batches.tf_dataset()  # made once, as fit gets it; set_epoch reorders it
     seen = []
     for epoch in (0, 1, 5):
@@ -132,10 +136,10 @@ def test_a_backup_older_than_an_option_resumes_only_with_its_default(
     options = {**old, "label_smoothing": label_smoothing, "optimizer": "adam"}
     added_later = {"label_smoothing": 0.0, "optimizer": "adam"}
     if resumes:
-        assert training._start_or_resume(tmp_path, options, added_later)["resumed"] == 1
+        assert start_or_resume(tmp_path, options, added_later)["resumed"] == 1
     else:
-        with pytest.raises(training.UserError, match="--fresh"):
-            training._start_or_resume(tmp_path, options, added_later)
+        with pytest.raises(UserError, match="--fresh"):
+            start_or_resume(tmp_path, options, added_later)
 
 
 def test_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(

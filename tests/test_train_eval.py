@@ -12,14 +12,19 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from conftest import load_cifar10
 
 import common.training as training
-from common.data import load_cifar10, one_hot, scale
+from common.checkpoints import KeepWeights
+from common.data import one_hot, scale
 from common.evaluation import evaluate_main
+from common.optim import make_optimizer
+from common.settings import parse
 from common.training import train_main
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp01_baseline.train import SETTINGS as EXP01
 from experiments.exp03_deeper_l2.model import build_model as build_exp03
+from experiments.exp03_deeper_l2.train import SETTINGS as EXP03
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,13 +37,13 @@ def dirs(tmp_path: Path) -> list[str]:
 def trained(tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     """Train exp01 for 2 epochs on the tiny set; keep the in-memory model that was saved."""
     saved = {}
-    real_save = training.save_h5
+    real_save = training.save_model
 
     def spy(model: keras.Model, path: Path) -> Path:
         saved["model"] = model
         return real_save(model, path)
 
-    monkeypatch.setattr(training, "save_h5", spy)
+    monkeypatch.setattr(training, "save_model", spy)
     train_main("exp01_baseline", build_exp01, EXP01,
                ["--epochs", "2", "--batch-size", "16", "--data", str(npz_path), *dirs(tmp_path)])
     saved["path"] = tmp_path / "models" / "exp01_baseline.h5"
@@ -77,7 +82,8 @@ def test_saved_model_evaluates_with_the_plain_loss_not_the_training_one(
                ["--epochs", "1", "--batch-size", "16", "--precision", precision,
                 "--data", str(npz_path), *dirs(tmp_path)])
     model = keras.models.load_model(tmp_path / "models" / "exp01_baseline.h5")
-    x, y = scale(load_cifar10(str(npz_path)).x_test), one_hot(load_cifar10(str(npz_path)).y_test)
+    data = load_cifar10(str(npz_path))
+    x, y = scale(data.x_test), one_hot(data.y_test, 10)
     loss, _ = model.evaluate(x, y, verbose=0)
     plain = keras.ops.mean(keras.losses.categorical_crossentropy(y, model.predict(x, verbose=0)))
     assert loss == pytest.approx(float(plain), rel=1e-4)
@@ -94,7 +100,7 @@ def test_test_entry_point_matches_in_process_evaluation(trained: dict, tmp_path:
     record = json.loads(record_path.read_text())
     data = load_cifar10(str(npz_path))
     loss, accuracy = keras.models.load_model(trained["path"]).evaluate(
-        scale(data.x_test), one_hot(data.y_test), verbose=0)
+        scale(data.x_test), one_hot(data.y_test, 10), verbose=0)
     assert record["precision"] == "float32"
     assert record["test_accuracy"] == pytest.approx(accuracy, abs=1e-6)
     assert record["test_loss"] == pytest.approx(loss, rel=1e-4)
@@ -103,9 +109,9 @@ def test_test_entry_point_matches_in_process_evaluation(trained: dict, tmp_path:
         assert (results / "exp01_baseline" / png).stat().st_size > 0
 
 
-def run_test_entry(name: str, build, argv: list[str], capsys) -> str:
+def run_test_entry(name: str, build, settings, argv: list[str], capsys) -> str:
     with pytest.raises(SystemExit) as exit_info:
-        evaluate_main(name, build, argv)
+        evaluate_main(name, build, settings, argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
@@ -123,13 +129,13 @@ def test_bad_model_file(tmp_path: Path, npz_path: Path, content: bytes | None, m
     path = tmp_path / "model.h5"
     if content is not None:
         path.write_bytes(content)
-    err = run_test_entry("exp01_baseline", build_exp01,
+    err = run_test_entry("exp01_baseline", build_exp01, EXP01,
                          ["--model", str(path), "--data", str(npz_path)], capsys)
     assert match in err and "python -m experiments.exp01_baseline.train" in err
 
 
 def test_other_experiments_model_is_refused(trained: dict, npz_path: Path, capsys) -> None:
-    err = run_test_entry("exp03_deeper_l2", build_exp03,
+    err = run_test_entry("exp03_deeper_l2", build_exp03, EXP03,
                          ["--model", str(trained["path"]), "--data", str(npz_path)], capsys)
     assert "different architecture" in err
 
@@ -138,7 +144,7 @@ def test_other_experiments_model_is_refused(trained: dict, npz_path: Path, capsy
                                     ["--lr", "nan"], ["--epochs", "many"]])
 def test_nonsense_options_are_refused(option: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        training.parse_args("exp01_baseline", EXP01, option)
+        parse("exp01_baseline", EXP01, option)
     assert exit_info.value.code == 2
     assert "must be a positive" in capsys.readouterr().err
 
@@ -188,7 +194,7 @@ def test_sgd_recipe_trains_with_nesterov_momentum_and_records_it(tmp_path: Path,
                         .read_text())
     assert record["settings"]["optimizer"] == "sgd"
     assert record["settings"]["learning_rate"] == 0.05
-    optimizer = training.make_optimizer("sgd", 0.05)
+    optimizer = make_optimizer("sgd", 0.05)
     assert isinstance(optimizer, keras.optimizers.SGD)
     assert optimizer.momentum == 0.9 and optimizer.nesterov
 
@@ -200,7 +206,8 @@ def test_steps_per_call_suit_the_backend(monkeypatch: pytest.MonkeyPatch, backen
                                          steps: int) -> None:
     monkeypatch.setattr(training.keras.backend, "backend", lambda: backend)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    assert training.training_model(model, EXP01, 1e-3, 10).steps_per_execution == steps
+    trained, _, _ = training.training_model(model, EXP01, "float32", 10)
+    assert trained.steps_per_execution == steps
 
 
 @pytest.mark.parametrize("name", ["adam", "sgd"])
@@ -208,7 +215,7 @@ def test_weight_decay_shrinks_kernels_but_not_biases_or_batchnorm(name: str) -> 
     model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(),
                               keras.layers.Dense(2, bias_initializer="ones")])
     before = {v.path: keras.ops.convert_to_numpy(v.value) for v in model.trainable_variables}
-    optimizer = training.make_optimizer(name, 0.1, weight_decay=1.0)
+    optimizer = make_optimizer(name, 0.1, weight_decay=1.0)
     zeros = [keras.ops.zeros_like(v.value) for v in model.trainable_variables]
     # zero gradients: Adam and momentum stay still, only the decay moves the weights
     optimizer.apply_gradients(zip(zeros, model.trainable_variables, strict=True))
@@ -237,7 +244,7 @@ def test_weight_decay_option_is_recorded(tmp_path: Path, npz_path: Path) -> None
 def test_out_of_range_numbers_are_refused(capsys: pytest.CaptureFixture[str], option: str,
                                           value: str, wording: str) -> None:
     with pytest.raises(SystemExit):
-        training.parse_args("exp01_baseline", EXP01, [option, value])
+        parse("exp01_baseline", EXP01, [option, value])
     assert f"{option}: must be {wording}, got '{value}'" in capsys.readouterr().err
 
 
@@ -258,7 +265,7 @@ def test_tensorboard_flag_writes_event_logs(tmp_path: Path, npz_path: Path) -> N
 def test_keep_weights_keeps_the_best_or_the_last_epoch(tmp_path: Path, last: bool,
                                                        kept_epoch: int) -> None:
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    keep = training.KeepWeights(tmp_path / "kept.weights.h5", last=last)
+    keep = KeepWeights(tmp_path / "kept.weights.h5", last=last)
     keep.set_model(model)
     keep.on_train_begin()
     for epoch, val_accuracy in enumerate((0.7, 0.6, 0.5), start=1):  # best epoch first
@@ -281,10 +288,10 @@ def test_label_smoothing_and_optimizer_options_reach_the_training_and_the_record
     compiled = []
     real = training.training_model
 
-    def spy(*args, **kwargs) -> keras.Model:
-        model = real(*args, **kwargs)
-        compiled.append(model)
-        return model
+    def spy(*args, **kwargs) -> tuple:
+        made = real(*args, **kwargs)
+        compiled.append(made[0])
+        return made
 
     monkeypatch.setattr(training, "training_model", spy)
     train_main("exp01_baseline", build_exp01, EXP01,
@@ -302,12 +309,12 @@ def test_label_smoothing_and_optimizer_options_reach_the_training_and_the_record
 
 def test_unknown_optimizer_is_refused(capsys) -> None:
     with pytest.raises(SystemExit):
-        training.parse_args("exp01_baseline", EXP01, ["--optimizer", "rmsprop"])
+        parse("exp01_baseline", EXP01, ["--optimizer", "rmsprop"])
     assert "invalid choice: 'rmsprop'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("value", ["1", "-0.1", "lots"])
 def test_label_smoothing_outside_0_to_1_is_refused(value: str, capsys) -> None:
     with pytest.raises(SystemExit):
-        training.parse_args("exp01_baseline", EXP01, ["--label-smoothing", value])
+        parse("exp01_baseline", EXP01, ["--label-smoothing", value])
     assert "must be at least 0 and below 1" in capsys.readouterr().err

@@ -5,7 +5,8 @@
 
 from pathlib import Path
 
-from common.training import Settings, train_main
+from common.settings import Settings
+from common.training import train_main
 
 from .model import build_model
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from common.evaluation import evaluate_main
 
 from .model import build_model
+from .train import SETTINGS
 
 if __name__ == "__main__":
-    evaluate_main(Path(__file__).parent.name, build_model)
+    evaluate_main(Path(__file__).parent.name, build_model, SETTINGS)

@@ -11,7 +11,8 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from common.training import Settings, train_main
+from common.settings import Settings
+from common.training import train_main
 
 from .model import build_model
 

@@ -1,0 +1,119 @@
+"""Command line of the benchmark: ``python -m common.bench``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from common.bench import measure, report
+from common.bench.runs import bench, sweep
+from common.bench.ways import LOADERS
+from common.files import write_text_atomic
+from common.records import (
+    REPO_ROOT,
+    RESULTS_DIR,
+    command_line,
+    environment,
+    git_commit,
+    now_iso,
+    stamp,
+    write_record,
+)
+from common.registry import experiment_names
+from common.results import replace_section
+from common.training import STEPS_PER_EXECUTION
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m common.bench",
+        description="Train and evaluate the same models the slides' way and ours; report "
+                    "images/s, model FLOPs utilisation and the speed-up.")
+    parser.add_argument("--experiments", nargs="+", default=experiment_names(),
+                        choices=experiment_names(), metavar="NAME",
+                        help="experiments to measure (default: every one in experiments/)")
+    parser.add_argument("--images", type=int, default=6400,
+                        help="training images per timed epoch (default %(default)s)")
+    parser.add_argument("--data", default=None,
+                        help="as for training (default: the dataset's environment variable, "
+                             "else auto)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="instead: our way under each --batch-sizes and --precisions")
+    parser.add_argument("--batch-sizes", nargs="+", type=int, default=[32, 64, 128, 256])
+    parser.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
+    parser.add_argument("--jit", action="store_true",
+                        help="--sweep also with XLA compilation (jit_compile=True)")
+    parser.add_argument("--data-formats", nargs="+", default=["channels_last"],
+                        choices=["channels_last", "channels_first"],
+                        help="--sweep: image layouts to measure (default %(default)s)")
+    parser.add_argument("--batchnorms", nargs="+", default=["fused"], choices=["keras", "fused"],
+                        help="--sweep: Keras' own BatchNormalization training path, or "
+                             "TensorFlow's fused kernel (common/fused_batchnorm.py; "
+                             "default %(default)s)")
+    parser.add_argument("--dropouts", nargs="+", default=["fast"], choices=["keras", "fast"],
+                        help="--sweep: Keras' Dropout, or 16 random bits per activation "
+                             "(common/fast_dropout.py; default %(default)s)")
+    parser.add_argument("--steps-per-execution", nargs="+", type=int, default=[None],
+                        help="--sweep: training steps per call into the compiled graph "
+                             f"(default: training's, {STEPS_PER_EXECUTION}; 1 on PyTorch)")
+    parser.add_argument("--loaders", nargs="+", default=["ours"], choices=LOADERS,
+                        help="--sweep: how the training images reach fit: ours (graph on "
+                             "TensorFlow, else pydataset), graph (in-graph batches), pydataset "
+                             "(Keras' PyDataset), float32 arrays, or a cached tf.data pipeline "
+                             "(default %(default)s)")
+    parser.add_argument("--timings", type=int, default=measure.TIMED_RUNS,
+                        help="timed epochs (and inference passes) per row, fastest "
+                             "reported; more show how often a pass is slowed "
+                             "(default %(default)s)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="TensorFlow intra/inter-op threads (default 0: one per core)")
+    parser.add_argument("--report", action="store_true",
+                        help="measure nothing: rewrite the tables from the records")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    folder = args.results_dir / "bench"
+    measure.set_timings(args.timings)
+    if args.threads:
+        measure.set_threads(args.threads)
+    if args.sweep:
+        commit, started = git_commit(), time.perf_counter()
+        record = {"kind": "bench-sweep", "command": command_line(), "commit": commit,
+                  **sweep(args.experiments, args.batch_sizes, args.precisions, args.images,
+                          args.data, (False, True) if args.jit else (False,),
+                          args.data_formats, args.batchnorms, args.loaders, args.dropouts,
+                          args.steps_per_execution),
+                  **environment()}
+        record["wall_seconds"] = round(time.perf_counter() - started, 1)
+        record["finished"] = now_iso()
+        path = write_record(args.results_dir, "bench", f"sweep-{stamp()}", record)
+        report.write_choices(folder)
+        print(f"\n{report.render_sweep(record)}\nrecorded {path}")
+        return
+    if args.report:
+        records = sorted(folder.glob("bench-*.json"))
+        if not records:
+            raise SystemExit(f"error: no benchmark records in {folder}; run python -m common.bench")
+        path, record = records[-1], json.loads(records[-1].read_text())
+        report.write_choices(folder)
+    else:
+        commit, started = git_commit(), time.perf_counter()
+        record = {"kind": "bench", "command": command_line(), "commit": commit,
+                  **bench(args.experiments, args.images, args.data), **environment()}
+        record["wall_seconds"] = round(time.perf_counter() - started, 1)
+        record["finished"] = now_iso()
+        path = write_record(args.results_dir, "bench", f"bench-{stamp()}", record)
+    table = report.render(record)
+    write_text_atomic(folder / "README.md",
+                      "# Benchmark: the slides' way against ours\n\nGenerated by "
+                      f"`python -m common.bench` ([{path.name}]({path.name})); do not edit "
+                      f"by hand.\n\n{table}")
+    print(f"\n{table}\n{'tables from' if args.report else 'recorded'} {path}")
+    if args.results_dir.resolve() == RESULTS_DIR:
+        replace_section(REPO_ROOT / "docs" / "speed.md", "bench", table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Checkpoints and resume: a run backs itself up every epoch, and the same command
+continues it from the last completed epoch, exactly as if it had not stopped.
+
+The backup folder ``saved_models/checkpoints/<name>/`` holds ``run.json`` (the options and
+start time), Keras' ``BackupAndRestore`` state, ``history.csv`` (one line per finished
+epoch) and ``kept.weights.h5`` (the epoch that will be saved).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+from pathlib import Path
+
+import keras
+
+from common.errors import UserError
+from common.files import atomic_path, write_json_atomic
+from common.pipeline import EpochShuffledBatches
+from common.records import now_iso, stamp
+
+
+class KeepWeights(keras.callbacks.Callback):
+    """Save the weights whenever validation accuracy improves (or, with ``last``, after
+    every epoch), atomically.
+
+    keras.callbacks.ModelCheckpoint writes in place: a kill -9 mid-write left a corrupt
+    file that the resumed run then failed to load (tests/test_robustness.py).
+    """
+
+    def __init__(self, path: Path, best: float = -math.inf, last: bool = False) -> None:
+        super().__init__()
+        self.path, self.best, self.last = path, best, last
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        if not self.path.is_file():  # killed before the first save: start over
+            self.best = -math.inf
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        accuracy = (logs or {}).get("val_accuracy")
+        improved = accuracy is not None and accuracy > self.best
+        if improved:
+            self.best = accuracy
+        if improved or self.last:
+            with atomic_path(self.path) as tmp:
+                self.model.save_weights(tmp)
+
+
+class EpochKeyedRandomness(keras.callbacks.Callback):
+    """Make every epoch's randomness a function of (seed, epoch) alone.
+
+    Keras' backups keep weights and optimizer state but not the random streams of
+    Dropout and augmentation layers, nor the data order; keyed on the epoch, a resumed
+    run continues exactly as the uninterrupted one would have.
+    """
+
+    def __init__(self, batches: EpochShuffledBatches) -> None:
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.batches.set_epoch(epoch)
+        for var in self.model.variables:
+            if var.path.endswith("seed_generator_state"):  # [seed, draws so far]
+                seed = keras.ops.convert_to_numpy(var.value)[0]
+                var.assign(keras.ops.convert_to_tensor([seed, epoch << 20], dtype=var.dtype))
+
+
+def resume_callbacks(state_dir: Path, batches: EpochShuffledBatches,
+                     keep_last: bool) -> list[keras.callbacks.Callback]:
+    """Kept weights, then the backup, then the history line that marks the epoch done:
+    in this order a kill -9 at any point leaves a state the same command resumes."""
+    previous = read_history(state_dir / "history.csv")  # a resumed run must beat its best
+    return [EpochKeyedRandomness(batches),
+            KeepWeights(state_dir / "kept.weights.h5",
+                        max(previous.get("val_accuracy") or [-math.inf]), keep_last),
+            # two generations: a kill -9 while writing one leaves the other
+            keras.callbacks.BackupAndRestore(state_dir / "backup", double_checkpoint=True),
+            keras.callbacks.CSVLogger(state_dir / "history.csv", append=True)]
+
+
+def start_or_resume(state_dir: Path, options: dict, added_later: dict) -> dict:
+    """Create or reload the bookkeeping of a run that may be resumed later.
+
+    added_later: options newer than some backups, with the value such a backup ran with.
+    """
+    state_file = state_dir / "run.json"
+    if state_file.is_file() and not read_history(state_dir / "history.csv"):
+        shutil.rmtree(state_dir)  # stopped before its first epoch: nothing to resume
+    if state_file.is_file():
+        run = json.loads(state_file.read_text())
+        run["options"] = {**added_later, **run["options"]}
+        if run["options"] != options:
+            raise UserError(f"an interrupted run with other options ({run['options']}) is "
+                            f"backed up in {state_dir}; rerun with those options to resume "
+                            f"it, or add --fresh to discard it")
+        run["resumed"] += 1
+        print(f"resuming the interrupted run started {run['started']}")
+    else:
+        run = {"options": options, "started": now_iso(), "started_stamp": stamp(),
+               "resumed": 0}
+    write_json_atomic(state_file, run)
+    return run
+
+
+def read_history(path: Path) -> dict[str, list[float]]:
+    """Per-epoch metrics written by CSVLogger, as columns."""
+    if not path.is_file():
+        return {}
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}

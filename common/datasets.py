@@ -1,0 +1,61 @@
+"""The datasets the series trains on, each described once, as data.
+
+A description says what the images are (class names in label order, image shape) and
+where they can come from: the Keras download, an offline copy beside the repository, or
+whatever the environment variable or ``--data`` points at (a folder or archive of images
+by class, an ``.npz``). Loading, caching, evaluation, prediction captions and the results
+table all read it from here; an experiment's ``Settings.dataset`` names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"  # the offline copies, if present
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One image-classification dataset and the places its data can come from."""
+
+    name: str  # how Settings and --help name it
+    title: str  # how people write it
+    class_names: tuple[str, ...]  # in label order
+    image_shape: tuple[int, int, int]  # height, width, channels of one image
+    keras_module: str  # keras.datasets.<this>.load_data() downloads it
+    keras_cache: tuple[str, ...]  # files under ~/.keras/datasets once it was downloaded
+    offline_copy: Path  # used by "auto" when there is no Keras cache
+    data_env: str  # environment variable naming the default --data
+    cache_env: str  # environment variable naming the decoded-image cache folder
+    cache_name: str  # the cache folder's default name under ~/.cache
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+CIFAR10 = Dataset(
+    name="cifar10",
+    title="CIFAR-10",
+    class_names=("airplane", "automobile", "bird", "cat", "deer",
+                 "dog", "frog", "horse", "ship", "truck"),
+    image_shape=(32, 32, 3),
+    keras_module="cifar10",
+    keras_cache=("cifar-10-batches-py/data_batch_1", "cifar-10-batches-py/test_batch"),
+    offline_copy=SHARED_DATASETS / "cifar10-jpeg.tar.gz",
+    data_env="CIFAR10_DATA",
+    cache_env="CIFAR10_CACHE",
+    cache_name="cifar10-steps",
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (CIFAR10,)}
+
+
+def get_dataset(name: str) -> Dataset:
+    """The description called ``name``; ValueError naming the known ones otherwise."""
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise ValueError(f"unknown dataset {name!r}: use one of {sorted(DATASETS)}") from None

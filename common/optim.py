@@ -1,0 +1,82 @@
+"""Optimizers and learning-rate schedules a recipe can name, or supply itself.
+
+``Settings.optimizer`` is a name below or a callable ``(learning_rate, **kwargs) ->
+keras.optimizers.Optimizer`` (kwargs: ``weight_decay`` when the recipe decays); e.g.
+``functools.partial(keras.optimizers.SGD, momentum=0.95)``. ``Settings.schedule`` is a
+name below or a callable ``(learning_rate, total_steps) -> float | LearningRateSchedule``
+(warm-up, one-cycle, ...). An unknown name is an error, never a silent constant rate.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import keras
+
+Schedule = keras.optimizers.schedules.LearningRateSchedule
+OptimizerFactory = Callable[..., keras.optimizers.Optimizer]
+ScheduleFactory = Callable[[float, int], "float | Schedule"]
+
+OPTIMIZERS: dict[str, OptimizerFactory] = {
+    "adam": keras.optimizers.Adam,  # the slides'
+    # Nesterov momentum 0.9: with SGD, L2 acts as plain weight decay
+    "sgd": functools.partial(keras.optimizers.SGD, momentum=0.9, nesterov=True),
+}
+
+
+def _cosine(learning_rate: float, total_steps: int) -> Schedule:
+    return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
+
+
+def _constant(learning_rate: float, total_steps: int) -> float:
+    return learning_rate
+
+
+SCHEDULES: dict[str, ScheduleFactory] = {
+    "cosine": _cosine,  # decay to 0 over the run
+    "constant": _constant,  # the slides'
+}
+# Weight decay shrinks kernels only: biases and BatchNormalization's scale and shift stay free.
+NOT_DECAYED = ["bias", "gamma", "beta"]
+
+
+def name_of(choice: str | Callable) -> str:
+    """How options and records name a registered or supplied optimizer or schedule."""
+    if isinstance(choice, str):
+        return choice
+    if isinstance(choice, functools.partial):
+        args = [*map(repr, choice.args), *(f"{k}={v!r}" for k, v in choice.keywords.items())]
+        return f"{name_of(choice.func)}({', '.join(args)})"
+    return f"{choice.__module__}.{choice.__qualname__}"
+
+
+def check_choice(kind: str, choice: str | Callable, known: dict[str, Callable]) -> None:
+    """Refuse an unknown name (ValueError) or something that is neither name nor callable."""
+    if isinstance(choice, str):
+        if choice not in known:
+            raise ValueError(f"unknown {kind} {choice!r}: use one of {sorted(known)}, "
+                             f"or give a callable")
+    elif not callable(choice):
+        raise ValueError(f"{kind} must be a name ({sorted(known)}) or a callable, "
+                         f"got {choice!r}")
+
+
+def make_schedule(choice: str | ScheduleFactory, learning_rate: float,
+                  total_steps: int) -> float | Schedule:
+    check_choice("schedule", choice, SCHEDULES)
+    factory = SCHEDULES[choice] if isinstance(choice, str) else choice
+    return factory(learning_rate, total_steps)
+
+
+def make_optimizer(choice: str | OptimizerFactory, learning_rate: float | Schedule,
+                   weight_decay: float = 0.0) -> keras.optimizers.Optimizer:
+    """The optimizer a recipe names or supplies, with decoupled weight decay on the kernels
+    (AdamW's: each step also shrinks them by learning rate x weight_decay) when > 0."""
+    check_choice("optimizer", choice, OPTIMIZERS)
+    factory = OPTIMIZERS[choice] if isinstance(choice, str) else choice
+    if not weight_decay:
+        return factory(learning_rate)
+    optimizer = factory(learning_rate, weight_decay=weight_decay)
+    optimizer.exclude_from_weight_decay(var_names=NOT_DECAYED)
+    return optimizer

@@ -1,0 +1,75 @@
+"""The training input pipeline: batches reshuffled every epoch in an order keyed on
+(seed, epoch), so a resumed run sees exactly the batches the uninterrupted one would."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import keras
+import numpy as np
+
+from common.data import one_hot, scale
+
+if TYPE_CHECKING:  # for annotations only: TensorFlow is imported where it is used
+    import tensorflow as tf
+
+
+class EpochShuffledBatches(keras.utils.PyDataset):
+    """Training batches (pixels scaled to [0, 1], one-hot labels), reshuffled every epoch.
+
+    The order is drawn from (seed, epoch), not from a running random state, so a resumed
+    run sees exactly the batches the uninterrupted run would have seen.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int,
+                 num_classes: int) -> None:
+        super().__init__()
+        self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
+        self.num_classes = num_classes
+        self._order_variable = None  # the order as tf_dataset() reads it
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+        if self._order_variable is not None:
+            self._order_variable.assign(self.order)
+
+    def tf_dataset(self) -> tf.data.Dataset:
+        """The same batches, in the same order, as an in-graph tf.data pipeline.
+
+        TensorFlow backend only. Keras feeds a PyDataset (and arrays) through an autotuned
+        tf.data pipeline, and on these CPUs some epochs ran at about 60% speed
+        (results/bench/sweep-20261124-014546.json: 2 and 5 of 8 epochs; none here). The
+        images stay uint8 in memory, each batch is gathered, scaled and one-hot encoded in
+        the graph, and autotuning is off.
+        """
+        import tensorflow as tf
+
+        if self._order_variable is None:
+            self._order_variable = tf.Variable(self.order, trainable=False, name="order")
+        order, size, classes = self._order_variable, self.batch_size, self.num_classes
+        images = tf.constant(self.x)
+        labels = tf.constant(self.y.reshape(-1).astype(np.int32))
+
+        def batch(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+            picked = order[index * size:(index + 1) * size]
+            return (tf.cast(tf.gather(images, picked), tf.float32) / 255.0,
+                    tf.one_hot(tf.gather(labels, picked), classes))
+
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        return (tf.data.Dataset.range(len(self)).map(batch).prefetch(2)
+                .with_options(options))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        batch = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        return scale(self.x[batch]), one_hot(self.y[batch], self.num_classes)
+
+
+def fit_inputs(batches: EpochShuffledBatches) -> EpochShuffledBatches | tf.data.Dataset:
+    """What ``fit`` trains on: the in-graph pipeline on TensorFlow, else the PyDataset."""
+    return batches.tf_dataset() if keras.backend.backend() == "tensorflow" else batches

@@ -1,0 +1,171 @@
+"""An experiment's recipe (``Settings``) and a run's options (``RunOptions``), and the
+command line made from them: every field with a ``help`` becomes an option whose default
+is the recipe's value, so a setting is declared once, here, with its explanation."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import keras
+
+from common.datasets import get_dataset
+from common.optim import OPTIMIZERS, SCHEDULES, check_choice, name_of
+from common.precision import PRECISIONS
+from common.records import MODELS_DIR, RESULTS_DIR
+
+KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
+
+
+def _number(accept: Callable[[float], bool], wording: str,
+            kind: type = float) -> Callable[[str], float]:
+    """An argparse type: a ``kind`` number that ``accept`` allows, else "must be <wording>"."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan  # refused below: nan fails every comparison
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"must be {wording}, got {text!r}")
+        return value
+    return parse
+
+
+positive_int = _number(lambda v: v >= 1, "a positive integer", int)
+positive_float = _number(lambda v: 0 < v < math.inf, "a positive number")
+non_negative_float = _number(lambda v: 0 <= v < math.inf, "a number of at least 0")
+fraction = _number(lambda v: 0 <= v < 1, "at least 0 and below 1")
+open_fraction = _number(lambda v: 0 < v < 1, "between 0 and 1")
+
+
+def option(help: str, **argparse_kwargs: object) -> dict:
+    """Field metadata that makes the field a command-line option."""
+    return {"help": help, **argparse_kwargs}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One experiment's recipe; the defaults of its command-line options."""
+
+    idea: str  # what this step adds, for the results table
+    target: float  # test accuracy the slides report for this step
+    epochs: int = field(metadata=option("passes over the training images", type=positive_int))
+    batch_size: int = field(metadata=option("images per training step", type=positive_int))
+    dataset: str = "cifar10"  # a name in common.datasets.DATASETS
+    learning_rate: float = field(default=1e-3, metadata=option(
+        "the optimizer's initial learning rate", flag="--lr", type=positive_float))
+    optimizer: str | Callable[..., keras.optimizers.Optimizer] = field(
+        default="adam", metadata=option("adam (the slides'), sgd (Nesterov momentum 0.9), or "
+                                        "the recipe's own", choices=OPTIMIZERS))
+    schedule: str | Callable = field(default="cosine", metadata=option(
+        "learning rate over the run: cosine (decays to 0), constant (the slides'), or the "
+        "recipe's own", choices=SCHEDULES))
+    val_fraction: float = field(default=0.1, metadata=option(
+        "share of each class held out for validation (the slides' validation_split)",
+        type=open_fraction))
+    keep: str = field(default="best", metadata=option(
+        "which epoch's weights to save: best validation accuracy, or the last epoch (with a "
+        "cosine schedule the run ends at learning rate 0)", choices=KEPT))
+    label_smoothing: float = field(default=0.0, metadata=option(
+        "e in targets 1 - e + e/classes and e/classes", type=fraction))
+    weight_decay: float = field(default=0.0, metadata=option(
+        "decoupled weight decay on the kernels, AdamW's: each step shrinks them by lr x this",
+        type=non_negative_float))
+    # Random image transforms applied during training only (Keras preprocessing layers).
+    augmentation: Callable[[], list[keras.layers.Layer]] | None = None
+
+    def __post_init__(self) -> None:
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        get_dataset(self.dataset)
+        if self.keep not in KEPT:
+            raise ValueError(f"unknown keep {self.keep!r}: use one of {sorted(KEPT)}")
+        if not 0 < self.val_fraction < 1:  # the curve, and "best", need a validation set
+            raise ValueError(f"val_fraction must be between 0 and 1, got {self.val_fraction}")
+
+    def describe(self) -> dict:
+        """JSON-ready settings for the run record."""
+        out = asdict(self)
+        out["optimizer"], out["schedule"] = name_of(self.optimizer), name_of(self.schedule)
+        if self.augmentation is not None:
+            out["augmentation"] = [_layer_summary(layer) for layer in self.augmentation()]
+        return out
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one run is made; nothing here changes what the recipe is, beside precision."""
+
+    seed: int = field(default=0, metadata=option("random seed", type=int))
+    data: str | None = field(default=None, metadata=option(
+        "'keras', 'auto', a folder, archive or .npz (default ${data_env}, else auto)"))
+    limit: int | None = field(default=None, metadata=option(
+        "train on only this many images (quick checks)", type=positive_int))
+    fresh: bool = field(default=False, metadata=option(
+        "discard an interrupted run's backup and start over", action="store_true"))
+    precision: str = field(default="auto", metadata=option(
+        "auto: mixed_float16 on a GPU, mixed_bfloat16 on a CPU with bf16 instructions (AMX, "
+        "AVX-512 BF16), else float32; the saved .h5 is float32 either way",
+        choices=PRECISIONS))
+    tensorboard: bool = field(default=False, metadata=option(
+        "also write TensorBoard logs to results/<name>/tensorboard", action="store_true"))
+    model_dir: Path = field(default=MODELS_DIR, metadata=option(
+        argparse.SUPPRESS, type=Path))
+    results_dir: Path = field(default=RESULTS_DIR, metadata=option(
+        argparse.SUPPRESS, type=Path))
+
+
+def add_options(parser: argparse.ArgumentParser, defaults: object,
+                context: dict[str, str] | None = None) -> None:
+    """One option per field of the dataclass ``defaults`` that has a help text; ``{key}``
+    in a help text is filled from ``context``."""
+    for f in fields(defaults):
+        if "help" not in f.metadata:
+            continue
+        meta = dict(f.metadata)
+        flag = meta.pop("flag", "--" + f.name.replace("_", "-"))
+        default = getattr(defaults, f.name)
+        if "choices" in meta:  # names; a recipe's own callable joins them under its name
+            meta["choices"] = sorted({*meta["choices"], name_of(default)})
+            default = name_of(default)
+        if meta["help"] is not argparse.SUPPRESS:
+            meta["help"] = meta["help"].format_map(context or {})
+            if meta.get("action") != "store_true" and default is not None:
+                meta["help"] += " (default %(default)s)"
+        parser.add_argument(flag, dest=f.name, default=default, **meta)
+
+
+def _from_args(defaults: object, args: argparse.Namespace) -> object:
+    """``defaults`` with the parsed options; a recipe's own callable comes back by name."""
+    changes = {}
+    for f in fields(defaults):
+        if "help" in f.metadata:
+            value, default = getattr(args, f.name), getattr(defaults, f.name)
+            supplied = callable(default) and value == name_of(default)
+            changes[f.name] = default if supplied else value
+    return replace(defaults, **changes)
+
+
+def parse(name: str, settings: Settings, argv: Sequence[str] | None
+          ) -> tuple[Settings, RunOptions]:
+    """The effective recipe and run options of ``python -m experiments.<name>.train``."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m experiments.{name}.train",
+        description=f"Train {name} ({settings.idea}; the slides reach {settings.target:.0%}) "
+                    f"on {get_dataset(settings.dataset).title} and save "
+                    f"saved_models/{name}.h5.",
+        epilog="An interrupted run resumes from its last completed epoch when the same "
+               "command is run again; --fresh discards that and starts over.")
+    add_options(parser, settings)
+    add_options(parser, RunOptions(), {"data_env": get_dataset(settings.dataset).data_env})
+    args = parser.parse_args(argv)
+    return _from_args(settings, args), _from_args(RunOptions(), args)
+
+
+def _layer_summary(layer: keras.layers.Layer) -> dict:
+    config = {k: v for k, v in layer.get_config().items()
+              if k not in ("name", "trainable", "dtype", "seed", "data_format")}
+    return {"layer": type(layer).__name__, **config}

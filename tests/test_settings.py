@@ -1,0 +1,143 @@
+"""Settings are the one source of truth: options, the run record and the recipe's identity."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import pytest
+
+import common.training as training
+from common.registry import experiment_names, find_experiment
+from common.settings import RunOptions, Settings, add_options, option, parse
+from experiments.exp01_baseline.model import build_model as build_exp01
+from experiments.exp01_baseline.train import SETTINGS as EXP01
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_every_setting_with_a_help_text_is_an_option_with_the_recipe_as_default() -> None:
+    parser = argparse.ArgumentParser()
+    add_options(parser, EXP01)
+    text = parser.format_help()
+    for f in dataclasses.fields(Settings):
+        if "help" in f.metadata:
+            assert f.metadata["help"].split()[0] in text, f.name
+    settings, run = parse("exp01_baseline", EXP01, [])
+    assert settings == EXP01 and run == RunOptions()
+    settings, run = parse("exp01_baseline", EXP01,
+                          ["--lr", "0.01", "--keep", "last", "--schedule", "constant",
+                           "--val-fraction", "0.2", "--seed", "4"])
+    assert (settings.learning_rate, settings.keep, settings.schedule, settings.val_fraction,
+            run.seed) == (0.01, "last", "constant", 0.2, 4)
+
+
+def test_a_new_field_with_help_becomes_an_option_by_itself() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Recipe:
+        warmup_epochs: int = dataclasses.field(default=2, metadata=option(
+            "epochs of linear warm-up", type=int))
+        note: str = "not an option"  # no help: not on the command line
+
+    parser = argparse.ArgumentParser()
+    add_options(parser, Recipe())
+    assert parser.parse_args(["--warmup-epochs", "5"]).warmup_epochs == 5
+    assert "epochs of linear warm-up (default 2)" in " ".join(parser.format_help().split())
+    assert "--note" not in parser.format_help()
+
+
+def warmup_then_constant(learning_rate: float, total_steps: int):
+    """A recipe's own schedule: linear warm-up over the first tenth of the steps."""
+    return keras.optimizers.schedules.PolynomialDecay(
+        learning_rate / 10, max(total_steps // 10, 1), learning_rate, power=1.0)
+
+
+def test_a_recipe_supplies_its_own_optimizer_and_schedule(
+        tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    own = dataclasses.replace(EXP01, optimizer=functools.partial(keras.optimizers.SGD,
+                                                                 momentum=0.95),
+                              schedule=warmup_then_constant, learning_rate=0.02)
+    settings, _ = parse("exp01_baseline", own, [])
+    assert settings.optimizer is own.optimizer and settings.schedule is warmup_then_constant
+    assert parse("exp01_baseline", own, ["--optimizer", "adam"])[0].optimizer == "adam"
+    compiled = []
+    real = training.training_model
+    monkeypatch.setattr(training, "training_model",
+                        lambda *a, **k: compiled.append(real(*a, **k)) or compiled[-1])
+    training.train_main("exp01_baseline", build_exp01, own,
+                        ["--epochs", "1", "--batch-size", "16", "--data", str(npz_path),
+                         "--model-dir", str(tmp_path / "m"), "--results-dir", str(tmp_path / "r")])
+    optimizer = compiled[0][0].optimizer
+    assert isinstance(optimizer, keras.optimizers.SGD) and optimizer.momentum == 0.95
+    [path] = (tmp_path / "r" / "exp01_baseline").glob("train-*.json")
+    record = json.loads(path.read_text())["settings"]
+    assert record["optimizer"] == "keras.src.optimizers.sgd.SGD(momentum=0.95)"
+    assert record["schedule"].endswith("warmup_then_constant")
+
+
+@pytest.mark.parametrize("change, message", [({"schedule": "onecycle"}, "unknown schedule"),
+                                             ({"optimizer": "rmsprop"}, "unknown optimizer"),
+                                             ({"optimizer": 3}, "must be a name"),
+                                             ({"dataset": "imagenet"}, "unknown dataset")])
+def test_an_unknown_name_is_an_error_never_a_silent_default(change: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(EXP01, **change)
+
+
+def test_unknown_schedule_on_the_command_line(capsys) -> None:
+    with pytest.raises(SystemExit):
+        parse("exp01_baseline", EXP01, ["--schedule", "onecycle"])
+    assert "invalid choice: 'onecycle'" in capsys.readouterr().err
+
+
+def test_the_record_keeps_the_effective_settings_and_the_recipe(tmp_path: Path,
+                                                                 npz_path: Path) -> None:
+    def train(folder: str, *extra: str) -> dict:
+        training.train_main("exp01_baseline", build_exp01, EXP01,
+                            ["--epochs", "1", "--batch-size", "16", "--data", str(npz_path),
+                             "--model-dir", str(tmp_path / folder / "m"),
+                             "--results-dir", str(tmp_path / folder / "r"), *extra])
+        [path] = (tmp_path / folder / "r" / "exp01_baseline").glob("train-*.json")
+        return json.loads(path.read_text())
+
+    first, other_seed = train("a"), train("b", "--seed", "1")
+    other_lr = train("c", "--lr", "0.002")
+    assert first["settings"]["epochs"] == 1 and first["settings"]["dataset"] == "cifar10"
+    assert first["settings"]["batchnorm"] == "none"  # exp01 has no BatchNormalization
+    assert len(first["recipe"]["model_config_sha256"]) == 64
+    assert first["recipe"]["id"] == other_seed["recipe"]["id"]  # the seed is not the recipe
+    assert first["recipe"]["id"] != other_lr["recipe"]["id"]
+
+
+def test_experiments_are_found_in_their_folder() -> None:
+    names = experiment_names()
+    assert names[:4] == ["exp01_baseline", "exp02_batchnorm", "exp03_deeper_l2",
+                         "exp04_augmentation"]
+    found = find_experiment("exp02_batchnorm")
+    assert found.settings.target == 0.79 and found.build_model().name == "exp02_batchnorm"
+    with pytest.raises(ValueError, match="unknown experiment 'exp99'"):
+        find_experiment("exp99")
+
+
+def test_no_start_up_noise_a_bad_model_file_is_exactly_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not a model")
+    done = subprocess.run([sys.executable, "-m", "experiments.exp01_baseline.test",
+                           "--model", str(bad)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"error: cannot read {bad}")
+
+
+def test_help_prints_only_its_own_lines() -> None:
+    done = subprocess.run([sys.executable, "-m", "experiments.exp01_baseline.train", "--help"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.startswith("usage: python -m experiments.exp01_baseline.train")
