@@ -23,9 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import plots
-from common.files import write_text_atomic
 from common.records import REPO_ROOT, RESULTS_DIR, read_records
+from common.results_report import (
+    machine,
+    optimizer_name,
+    render,
+    update_project_readme,
+    wall_seconds,
+    write_readme,
+)
 
 
 @dataclass
@@ -92,7 +98,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             accuracies=[test["test_accuracy"] for test, _ in pairs],
             params=last_test.get("params"),
             epochs=sorted({r["epochs_run"] for r in runs}),
-            train_seconds=[_wall_seconds(r) for r in runs],
+            train_seconds=[wall_seconds(r) for r in runs],
             data=Path(last_test["data"]["source"]).name,
             date=last_test["finished"][:10],
             backlinks=[p["_path"].relative_to(results_dir).as_posix()
@@ -100,8 +106,8 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             per_class=last_test.get("per_class_accuracy", {}),
             val_curve=_val_curve(runs[-1]) if runs else [],
             earlier=earlier,
-            machines=sorted({_machine(r) for r in runs}),
-            latest=(_wall_seconds(runs[-1]), _machine(runs[-1])) if runs else None,
+            machines=sorted({machine(r) for r in runs}),
+            latest=(wall_seconds(runs[-1]), machine(runs[-1])) if runs else None,
         ))
     return rows
 
@@ -123,7 +129,7 @@ def _recipe(train: dict | None) -> str:
         return train["recipe"]["id"]
     # defaults for records written before these settings existed
     settings = {"keep": "best", "weight_decay": 0.0,
-                **train.get("settings", {}), "optimizer": _optimizer(train)}
+                **train.get("settings", {}), "optimizer": optimizer_name(train)}
     # Which BatchNormalization kernel ran is speed, not recipe: the fused one computes what
     # Keras' own does (tests/test_fused_batchnorm.py), and older records do not say.
     # Likewise the Dropout draw: 16-bit masks are other random masks at the same rate
@@ -166,154 +172,12 @@ def model_code(experiment: str, commit: str) -> str:
                                          if name != experiment)])
 
 
-def _optimizer(train: dict) -> str:
-    """The run's optimizer; records before Settings.optimizer wrote "Adam"."""
-    return str(train.get("settings", {}).get("optimizer", "adam")).lower()
-
-
-def _wall_seconds(train: dict) -> float:
-    """The train command's wall time; a resumed run's epochs when it took several."""
-    if train.get("resumed") or "wall_seconds" not in train:
-        return train["train_seconds"]
-    return train["wall_seconds"]
-
-
-def render_earlier(rows: Sequence[Row]) -> str:
-    """Runs of earlier recipes: what was tried before the current settings."""
-    lines = ["| experiment | test accuracy | seed | epochs | batch | optimizer | learning rate "
-             "| label smoothing | weight decay | precision | training time | commit |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for row in rows:
-        for accuracy, r in row.earlier:
-            s = r.get("settings", {})
-            lines.append(f"| {row.experiment} | {accuracy:.2%} | {r['seed']} | {r['epochs_run']} "
-                         f"| {s.get('batch_size', '—')} | {_optimizer(r)} "
-                         f"| {s.get('learning_rate', '—')} "
-                         f"| {s.get('label_smoothing', 0.0)} "  # records before it: none
-                         f"| {s.get('weight_decay', 0.0)} "
-                         f"| {s.get('precision', '—')} | {_minutes([_wall_seconds(r)])} "
-                         f"| {r['commit']} |")
-    return "\n".join(lines) + "\n" if len(lines) > 2 else ""
-
-
-def _machine(train: dict) -> str:
-    hardware = train.get("hardware", {})
-    gpus = ", ".join(hardware.get("gpus", []))
-    return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('cores', '?')} cores"
-            + (f", {gpus}" if gpus else ""))
-
-
-def series_line(rows: Sequence[Row]) -> str:
-    """The whole series' training time, and the machines it was measured on: averaged over
-    each step's seeds, and the newest run of each step (the current code's speed)."""
-    machines = sorted({m for r in rows if r.train_seconds for m in r.machines})
-    latest = [r.latest for r in rows if r.latest]
-    newest = (f" The newest run of each step: **{sum(s for s, _ in latest) / 60:.1f} min** "
-              f"(on {'; '.join(sorted({m for _, m in latest}))})." if latest else "")
-    return (f"Whole series, one run of each step: **{series_minutes(rows):.1f} min** of "
-            f"training, each step's mean over its seeds (on "
-            f"{'; '.join(machines) or 'an unrecorded machine'}).{newest}")
-
-
-def series_minutes(rows: Sequence[Row]) -> float:
-    """Training time of the whole series: each experiment's mean over its seeds."""
-    return sum(statistics.fmean(r.train_seconds) for r in rows if r.train_seconds) / 60
-
-
 def _val_curve(train: dict) -> list[float]:
     path = train["_path"].parent / train.get("history_csv", "")
     if not path.is_file():
         return []
     with open(path, newline="") as f:
         return [float(row["val_accuracy"]) for row in csv.DictReader(f)]
-
-
-def render_per_class(rows: Sequence[Row]) -> str:
-    """Accuracy per class and experiment, with the change each step made."""
-    rows = [r for r in rows if r.per_class]
-    if not rows:
-        return ""
-    lines = ["| class | " + " | ".join(r.experiment for r in rows) + " |",
-             "|---|" + "---|" * len(rows)]
-    for cls in rows[0].per_class:
-        cells, previous = [], None
-        for r in rows:
-            value = r.per_class.get(cls)
-            cell = "—" if value is None else f"{value:.1%}"
-            if value is not None and previous is not None:
-                cell += f" ({(value - previous) * 100:+.1f})"
-            cells.append(cell)
-            previous = value
-        lines.append(f"| {cls} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _accuracy_cell(row: Row) -> str:
-    if len(row.accuracies) == 1:
-        return f"{row.mean:.2%}"
-    spread = statistics.stdev(row.accuracies)
-    return (f"{row.mean:.2%} ± {spread:.2%} (n={len(row.accuracies)}, "
-            f"{min(row.accuracies):.2%}–{max(row.accuracies):.2%})")
-
-
-def _minutes(seconds: list[float]) -> str:
-    return f"{statistics.fmean(seconds) / 60:.1f} min" if seconds else "—"
-
-
-def render(rows: Sequence[Row]) -> str:
-    """The comparison as a Markdown table."""
-    lines = ["| experiment | idea | target | test accuracy | met | parameters | epochs "
-             "| training time | data | date |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for row in rows:
-        met = {True: "yes", False: "**no**", None: "—"}[row.met]
-        lines.append(
-            f"| {row.experiment} | {row.idea or '—'} "
-            f"| {f'{row.target:.0%}' if row.target else '—'} | {_accuracy_cell(row)} | {met} "
-            f"| {f'{row.params:,}' if row.params else '—'} "
-            f"| {', '.join(map(str, row.epochs)) or '—'} | {_minutes(row.train_seconds)} "
-            f"| {row.data} | {row.date} |")
-    return "\n".join(lines) + "\n"
-
-
-def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
-    steps_png = plots.steps_chart(
-        [r.experiment for r in rows], [r.accuracies for r in rows],
-        [r.target for r in rows], results_dir / "steps.png")
-    curves_png = plots.validation_curves(
-        {r.experiment: r.val_curve for r in rows if r.val_curve},
-        results_dir / "validation_curves.png")
-    sources = "\n".join(f"- {row.experiment}: " + ", ".join(
-        f"[{link.split('/')[-1]}]({link})" for link in row.backlinks) for row in rows)
-    text = (
-        "# Results\n\n"
-        "Generated by `python -m common.results` from the run records in this folder; "
-        "do not edit by hand.\n"
-        "Test accuracy is on the 10,000 test images, measured by each experiment's test "
-        "entry point; with several seeds it is mean ± standard deviation (n, min–max). "
-        "Training time is the train command's wall time (for a resumed run, the sum of "
-        "its epoch times).\n\n"
-        f"{render(rows)}\n"
-        f"{series_line(rows)}\n\n"
-        f"![test accuracy of each step]({steps_png.name})\n\n"
-        "## What each step changed\n\n"
-        f"Validation accuracy per epoch, latest run of each experiment "
-        f"([{curves_png.name}]({curves_png.name})):\n\n"
-        f"![validation curves]({curves_png.name})\n\n"
-        "Test accuracy per class (latest evaluation; in brackets the change in points "
-        "from the experiment to the left, i.e. which classes each idea helped):\n\n"
-        f"{render_per_class(rows)}\n"
-        "Per-experiment folders hold each run's record (`train-*.json`, `test-*.json`), "
-        "per-epoch metrics (`*.history.csv`), training curves (`*.curves.png`), the latest "
-        "confusion matrix (`confusion.png`) and captioned test images (`predictions.png`).\n\n"
-        f"## Records behind each row\n\n{sources}\n"
-        + (f"\n## Earlier recipes\n\nRuns with other settings than the row's latest, "
-           f"or another network in the experiment's model.py at their commit (kept, not "
-           f"averaged in):\n\n{render_earlier(rows)}" if render_earlier(rows)
-           else ""))
-    target = results_dir / "README.md"
-    write_text_atomic(target, text)
-    return target
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -334,25 +198,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"wrote {write_readme(rows, args.results_dir)}")
     if args.results_dir.resolve() == RESULTS_DIR:
         update_project_readme(rows, REPO_ROOT / "README.md")
-
-
-def update_project_readme(rows: Sequence[Row], readme: Path) -> None:
-    """Refresh the results section of the project README."""
-    replace_section(readme, "results", f"{render(rows)}\n{series_line(rows)}\n\n"
-                    f"![test accuracy of each step](results/steps.png)\n")
-
-
-def replace_section(readme: Path, section: str, content: str) -> None:
-    """Replace the text between ``<!-- section:start -->`` and ``<!-- section:end -->``."""
-    if not readme.is_file():
-        return
-    text = readme.read_text()
-    start_mark, end_mark = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
-    start, end = text.find(start_mark), text.find(end_mark)
-    if start < 0 or end < start:
-        return
-    write_text_atomic(readme, f"{text[:start + len(start_mark)]}\n{content}{text[end:]}")
-    print(f"updated the {section} section of {readme.name}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from common import results
+from common import results_report as report
 from common.records import REPO_ROOT, read_records, write_record
 
 
@@ -52,7 +53,7 @@ def test_rows_average_seeds_and_flag_targets(filled: Path) -> None:
     assert exp01.mean == pytest.approx(0.75) and exp01.met is True
     assert exp01.epochs == [20] and exp01.train_seconds == [660.0, 720.0]
     assert exp02.met is False and exp02.target == 0.79
-    table = results.render([exp01, exp02])
+    table = report.render([exp01, exp02])
     assert "75.00% ± 1.41% (n=2" in table and "**no**" in table
 
 
@@ -68,7 +69,7 @@ def test_readme_and_charts_are_written(filled: Path) -> None:
 def test_per_class_table_shows_what_each_step_changed(filled: Path) -> None:
     rows = results.collect(filled)
     assert rows[1].val_curve == [0.5, 0.7]
-    table = results.render_per_class(rows)
+    table = report.render_per_class(rows)
     # exp01's latest evaluation is model b (76%), exp02's 78%: +2 points per class
     assert "| airplane | 76.0% | 78.0% (+2.0) |" in table
     assert "| cat | 56.0% | 58.0% (+2.0) |" in table
@@ -83,9 +84,9 @@ def test_earlier_recipes_are_listed_not_averaged(filled: Path) -> None:
     exp01, exp02 = results.collect(filled)
     assert sorted(exp01.accuracies) == [0.74, 0.76]  # the latest recipe's two seeds
     assert [(accuracy, r["commit"]) for accuracy, r in exp01.earlier] == [(0.10, "abc123")]
-    assert "| exp01_baseline | 10.00% | 0 | 20 | 64 |" in results.render_earlier([exp01, exp02])
+    assert "| exp01_baseline | 10.00% | 0 | 20 | 64 |" in report.render_earlier([exp01, exp02])
     # the series: exp01's mean (660 s, 720 s) plus exp02's 660 s
-    assert results.series_minutes([exp01, exp02]) == pytest.approx((690 + 660) / 60)
+    assert report.series_minutes([exp01, exp02]) == pytest.approx((690 + 660) / 60)
     results.main(["--results-dir", str(filled)])
     readme = (filled / "README.md").read_text()
     assert "## Earlier recipes" in readme and "Whole series" in readme
@@ -100,7 +101,7 @@ def test_series_line_names_every_machine_its_runs_trained_on(filled: Path) -> No
                      eval_record("exp01_baseline", name, 0.75, f"2026-11-2{seed}T12:00:00"))
     rows = results.collect(filled)
     assert rows[0].machines == ["AMD EPYC, 2 cores", "Intel Xeon, 2 cores", "unknown CPU, ? cores"]
-    line = results.series_line(rows)
+    line = report.series_line(rows)
     assert "seeds (on AMD EPYC, 2 cores; Intel Xeon, 2 cores; unknown CPU, ? cores)." in line
     # the newest run of each step: exp01's on the AMD (960 s), exp02's only run (660 s)
     assert rows[0].latest == (960, "AMD EPYC, 2 cores")
@@ -124,7 +125,7 @@ def test_optimizer_splits_recipes_whatever_its_spelling(filled: Path) -> None:
     exp03 = results.collect(filled)[2]
     assert len(exp03.accuracies) == 2  # x and y: the latest recipe, two seeds
     assert [r["commit"] for _, r in exp03.earlier] == ["z"]
-    assert "| 64 | sgd | — | 0.0 |" in results.render_earlier([exp03])  # no smoothing recorded
+    assert "| 64 | sgd | — | 0.0 |" in report.render_earlier([exp03])  # no smoothing recorded
 
 
 @pytest.mark.parametrize("key, kernels", [("batchnorm", ("fused", "keras")),
@@ -148,7 +149,7 @@ def test_earlier_recipes_show_the_setting_they_differ_by(filled: Path, key: str,
         add_exp03_run(filled, name, seed, {key: value})
     exp03 = results.collect(filled)[2]
     assert [r["commit"] for _, r in exp03.earlier] == ["p"]
-    assert columns in results.render_earlier([exp03])
+    assert columns in report.render_earlier([exp03])
 
 
 @pytest.mark.parametrize("retest_precision", [None, "float32", "mixed_bfloat16"])

@@ -23,7 +23,7 @@ from common.records import (
     write_record,
 )
 from common.registry import experiment_names
-from common.results import replace_section
+from common.results_report import replace_section
 from common.training import STEPS_PER_EXECUTION
 
 

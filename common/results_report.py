@@ -1,0 +1,176 @@
+"""The comparison as people read it: the Markdown tables, the series line, the charts and
+the README sections they are written into (``python -m common.results`` calls these)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from common import plots
+from common.files import write_text_atomic
+
+if TYPE_CHECKING:
+    from common.results import Row
+
+
+def optimizer_name(train: dict) -> str:
+    """The run's optimizer; records before Settings.optimizer wrote "Adam"."""
+    return str(train.get("settings", {}).get("optimizer", "adam")).lower()
+
+
+def wall_seconds(train: dict) -> float:
+    """The train command's wall time; a resumed run's epochs when it took several."""
+    if train.get("resumed") or "wall_seconds" not in train:
+        return train["train_seconds"]
+    return train["wall_seconds"]
+
+
+def machine(train: dict) -> str:
+    hardware = train.get("hardware", {})
+    gpus = ", ".join(hardware.get("gpus", []))
+    return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('cores', '?')} cores"
+            + (f", {gpus}" if gpus else ""))
+
+
+def render_earlier(rows: Sequence[Row]) -> str:
+    """Runs of earlier recipes: what was tried before the current settings."""
+    lines = ["| experiment | test accuracy | seed | epochs | batch | optimizer | learning rate "
+             "| label smoothing | weight decay | precision | training time | commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        for accuracy, r in row.earlier:
+            s = r.get("settings", {})
+            lines.append(f"| {row.experiment} | {accuracy:.2%} | {r['seed']} | {r['epochs_run']} "
+                         f"| {s.get('batch_size', '—')} | {optimizer_name(r)} "
+                         f"| {s.get('learning_rate', '—')} "
+                         f"| {s.get('label_smoothing', 0.0)} "  # records before it: none
+                         f"| {s.get('weight_decay', 0.0)} "
+                         f"| {s.get('precision', '—')} | {_minutes([wall_seconds(r)])} "
+                         f"| {r['commit']} |")
+    return "\n".join(lines) + "\n" if len(lines) > 2 else ""
+
+
+def series_line(rows: Sequence[Row]) -> str:
+    """The whole series' training time, and the machines it was measured on: averaged over
+    each step's seeds, and the newest run of each step (the current code's speed)."""
+    machines = sorted({m for r in rows if r.train_seconds for m in r.machines})
+    latest = [r.latest for r in rows if r.latest]
+    newest = (f" The newest run of each step: **{sum(s for s, _ in latest) / 60:.1f} min** "
+              f"(on {'; '.join(sorted({m for _, m in latest}))})." if latest else "")
+    return (f"Whole series, one run of each step: **{series_minutes(rows):.1f} min** of "
+            f"training, each step's mean over its seeds (on "
+            f"{'; '.join(machines) or 'an unrecorded machine'}).{newest}")
+
+
+def series_minutes(rows: Sequence[Row]) -> float:
+    """Training time of the whole series: each experiment's mean over its seeds."""
+    return sum(statistics.fmean(r.train_seconds) for r in rows if r.train_seconds) / 60
+
+
+def render_per_class(rows: Sequence[Row]) -> str:
+    """Accuracy per class and experiment, with the change each step made."""
+    rows = [r for r in rows if r.per_class]
+    if not rows:
+        return ""
+    lines = ["| class | " + " | ".join(r.experiment for r in rows) + " |",
+             "|---|" + "---|" * len(rows)]
+    for cls in rows[0].per_class:
+        cells, previous = [], None
+        for r in rows:
+            value = r.per_class.get(cls)
+            cell = "—" if value is None else f"{value:.1%}"
+            if value is not None and previous is not None:
+                cell += f" ({(value - previous) * 100:+.1f})"
+            cells.append(cell)
+            previous = value
+        lines.append(f"| {cls} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _accuracy_cell(row: Row) -> str:
+    if len(row.accuracies) == 1:
+        return f"{row.mean:.2%}"
+    spread = statistics.stdev(row.accuracies)
+    return (f"{row.mean:.2%} ± {spread:.2%} (n={len(row.accuracies)}, "
+            f"{min(row.accuracies):.2%}–{max(row.accuracies):.2%})")
+
+
+def _minutes(seconds: list[float]) -> str:
+    return f"{statistics.fmean(seconds) / 60:.1f} min" if seconds else "—"
+
+
+def render(rows: Sequence[Row]) -> str:
+    """The comparison as a Markdown table."""
+    lines = ["| experiment | idea | target | test accuracy | met | parameters | epochs "
+             "| training time | data | date |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        met = {True: "yes", False: "**no**", None: "—"}[row.met]
+        lines.append(
+            f"| {row.experiment} | {row.idea or '—'} "
+            f"| {f'{row.target:.0%}' if row.target else '—'} | {_accuracy_cell(row)} | {met} "
+            f"| {f'{row.params:,}' if row.params else '—'} "
+            f"| {', '.join(map(str, row.epochs)) or '—'} | {_minutes(row.train_seconds)} "
+            f"| {row.data} | {row.date} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
+    steps_png = plots.steps_chart(
+        [r.experiment for r in rows], [r.accuracies for r in rows],
+        [r.target for r in rows], results_dir / "steps.png")
+    curves_png = plots.validation_curves(
+        {r.experiment: r.val_curve for r in rows if r.val_curve},
+        results_dir / "validation_curves.png")
+    sources = "\n".join(f"- {row.experiment}: " + ", ".join(
+        f"[{link.split('/')[-1]}]({link})" for link in row.backlinks) for row in rows)
+    text = (
+        "# Results\n\n"
+        "Generated by `python -m common.results` from the run records in this folder; "
+        "do not edit by hand.\n"
+        "Test accuracy is on the 10,000 test images, measured by each experiment's test "
+        "entry point; with several seeds it is mean ± standard deviation (n, min–max). "
+        "Training time is the train command's wall time (for a resumed run, the sum of "
+        "its epoch times).\n\n"
+        f"{render(rows)}\n"
+        f"{series_line(rows)}\n\n"
+        f"![test accuracy of each step]({steps_png.name})\n\n"
+        "## What each step changed\n\n"
+        f"Validation accuracy per epoch, latest run of each experiment "
+        f"([{curves_png.name}]({curves_png.name})):\n\n"
+        f"![validation curves]({curves_png.name})\n\n"
+        "Test accuracy per class (latest evaluation; in brackets the change in points "
+        "from the experiment to the left, i.e. which classes each idea helped):\n\n"
+        f"{render_per_class(rows)}\n"
+        "Per-experiment folders hold each run's record (`train-*.json`, `test-*.json`), "
+        "per-epoch metrics (`*.history.csv`), training curves (`*.curves.png`), the latest "
+        "confusion matrix (`confusion.png`) and captioned test images (`predictions.png`).\n\n"
+        f"## Records behind each row\n\n{sources}\n"
+        + (f"\n## Earlier recipes\n\nRuns with other settings than the row's latest, "
+           f"or another network in the experiment's model.py at their commit (kept, not "
+           f"averaged in):\n\n{render_earlier(rows)}" if render_earlier(rows)
+           else ""))
+    target = results_dir / "README.md"
+    write_text_atomic(target, text)
+    return target
+
+
+def update_project_readme(rows: Sequence[Row], readme: Path) -> None:
+    """Refresh the results section of the project README."""
+    replace_section(readme, "results", f"{render(rows)}\n{series_line(rows)}\n\n"
+                    f"![test accuracy of each step](results/steps.png)\n")
+
+
+def replace_section(readme: Path, section: str, content: str) -> None:
+    """Replace the text between ``<!-- section:start -->`` and ``<!-- section:end -->``."""
+    if not readme.is_file():
+        return
+    text = readme.read_text()
+    start_mark, end_mark = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+    start, end = text.find(start_mark), text.find(end_mark)
+    if start < 0 or end < start:
+        return
+    write_text_atomic(readme, f"{text[:start + len(start_mark)]}\n{content}{text[end:]}")
+    print(f"updated the {section} section of {readme.name}")
