@@ -26,7 +26,7 @@ from common.datasets import DATASETS, Dataset
 from common.errors import UserError, exit_on_user_error
 
 
-def image_to_pixels(path: Path, shape: tuple[int, int, int] = (32, 32, 3)) -> np.ndarray:
+def image_to_pixels(path: Path, shape: tuple[int, int, int]) -> np.ndarray:
     """Read any image file as uint8 ``shape`` (height, width, 1 or 3 channels); raise
     UserError if it is not an image."""
     from PIL import Image, ImageOps, UnidentifiedImageError

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.records import REPO_ROOT, RESULTS_DIR, read_records
+from common.registry import experiment_names
 from common.results_report import (
     machine,
     optimizer_name,
@@ -190,9 +191,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     rows = collect(args.results_dir)
     if not rows:
+        name = (experiment_names() or ["<experiment>"])[0]
         print(f"no evaluated experiments under {args.results_dir}: train one, then test it, "
-              f"e.g. python -m experiments.exp01_baseline.train && "
-              f"python -m experiments.exp01_baseline.test")
+              f"e.g. python -m experiments.{name}.train && python -m experiments.{name}.test")
         return
     print(render(rows))
     print(f"wrote {write_readme(rows, args.results_dir)}")

@@ -52,9 +52,9 @@ class Settings:
 
     idea: str  # what this step adds, for the results table
     target: float  # test accuracy the slides report for this step
+    dataset: str  # a name in common.datasets.DATASETS
     epochs: int = field(metadata=option("passes over the training images", type=positive_int))
     batch_size: int = field(metadata=option("images per training step", type=positive_int))
-    dataset: str = "cifar10"  # a name in common.datasets.DATASETS
     learning_rate: float = field(default=1e-3, metadata=option(
         "the optimizer's initial learning rate", flag="--lr", type=positive_float))
     optimizer: str | Callable[..., keras.optimizers.Optimizer] = field(

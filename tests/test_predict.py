@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from common.datasets import CIFAR10
+from common.errors import UserError
 from common.model_io import save_h5
-from common.predict import image_to_pixels, main
+from common.predict import dataset_of, image_to_pixels, main
 from experiments.exp01_baseline.model import build_model
 
 
@@ -38,7 +40,7 @@ def images(tmp_path: Path) -> list[Path]:
 
 def test_any_size_and_mode_becomes_32x32_rgb(images: list[Path]) -> None:
     for path in images:
-        pixels = image_to_pixels(path)
+        pixels = image_to_pixels(path, (32, 32, 3))
         assert pixels.shape == (32, 32, 3) and pixels.dtype == np.uint8
 
 
@@ -69,7 +71,27 @@ def test_predictions_match_the_model(images: list[Path], model_file: Path, capsy
     with pytest.raises(SystemExit):
         main(["--model", str(model_file), "--top", "1", str(images[0])])
     probs = keras.models.load_model(model_file).predict(
-        image_to_pixels(images[0])[None].astype("float32") / 255, verbose=0)[0]
+        image_to_pixels(images[0], (32, 32, 3))[None].astype("float32") / 255,
+        verbose=0)[0]
     best = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
             "truck"][int(np.argmax(probs))]
     assert f"{best} {probs.max():.1%}" in capsys.readouterr().out
+
+
+def test_the_dataset_comes_from_the_experiment_name_or_the_models_shapes(
+        model_file: Path, tmp_path: Path) -> None:
+    model = keras.models.load_model(model_file)
+    assert dataset_of(model, model_file, None) is CIFAR10  # saved_models/exp01_baseline.h5
+    assert dataset_of(model, tmp_path / "renamed.h5", None) is CIFAR10  # 32x32x3 -> 10
+    grey = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                             keras.layers.Dense(10, activation="softmax")])
+    with pytest.raises(UserError, match="say which dataset it was trained on with --dataset"):
+        dataset_of(grey, tmp_path / "mine.h5", None)
+    with pytest.raises(UserError, match="CIFAR-10 has \\(32, 32, 3\\)"):
+        dataset_of(grey, tmp_path / "mine.h5", "cifar10")
+
+
+def test_grayscale_shapes_read_any_image_as_one_channel(images: list[Path]) -> None:
+    for path in images:
+        pixels = image_to_pixels(path, (28, 28, 1))
+        assert pixels.shape == (28, 28, 1) and pixels.dtype == np.uint8

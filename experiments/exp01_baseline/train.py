@@ -13,6 +13,7 @@ from .model import build_model
 SETTINGS = Settings(
     idea="baseline CNN",
     target=0.74,
+    dataset="cifar10",
     epochs=20,
     batch_size=128,  # with bf16, 1.4-2x batch 32's images/s on these CPUs (results/bench/)
     learning_rate=1e-3,
