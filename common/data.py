@@ -5,7 +5,9 @@ Sources (``--data``, default from the dataset's environment variable, else ``aut
 * ``keras``  - ``keras.datasets.<name>.load_data()`` (downloads once, then Keras' cache);
 * a folder or a ``.tar.gz``/``.tgz``/``.tar``/``.zip`` archive of ``train/<class>/*`` and
   ``test/<class>/*`` images (PNG or JPEG), decoded once and cached;
-* an ``.npz`` holding ``x_train, y_train, x_test, y_test`` (uint8 pixels, integer labels).
+* an ``.npz`` holding ``x_train, y_train, x_test, y_test`` (uint8 pixels, integer labels);
+* a folder of the four official IDX files (``train-images-idx3-ubyte.gz``, ...), the form
+  Keras downloads Fashion-MNIST in.
 
 ``auto`` uses the Keras cache if it is already there, else the dataset's offline copy
 beside the repository (``../shared/datasets/``), else the Keras download.
@@ -46,11 +48,14 @@ def load(dataset: Dataset, data: str | None = None) -> Splits:
     if data == "keras":
         return checked(sources.read_keras(dataset), dataset, "keras")
     path = Path(data).expanduser()
-    forms = f"a folder, an archive ({', '.join(sources.ARCHIVE_SUFFIXES)}), an .npz"
+    forms = (f"a folder (of images by class, or of IDX files), an archive "
+             f"({', '.join(sources.ARCHIVE_SUFFIXES)}), an .npz")
     if not path.exists():
         raise DataError(f"data path {path} does not exist; give --data {forms}, or 'keras'")
     name = path.name.lower()
-    if path.is_dir() or name.endswith(sources.ARCHIVE_SUFFIXES):
+    if sources.is_idx_folder(path):
+        arrays = sources.read_idx_folder(path)
+    elif path.is_dir() or name.endswith(sources.ARCHIVE_SUFFIXES):
         arrays = sources.cached(path, dataset, sources.image_tree(dataset))
     elif name.endswith(".npz"):
         sources.verify_checksum(path)

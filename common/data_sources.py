@@ -72,6 +72,61 @@ def verify_checksum(path: Path) -> None:
                         f"the file is damaged or was replaced; fetch it again")
 
 
+# ---------------------------------------------------------------- IDX (the MNIST family)
+
+# The official file names: the form Keras downloads Fashion-MNIST in, .gz or not.
+IDX_FILES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+             "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+IDX_UBYTE = 0x08  # the element type byte of unsigned bytes
+
+
+def is_idx_folder(folder: Path) -> bool:
+    return folder.is_dir() and any(_idx_path(folder, name) for name in IDX_FILES.values())
+
+
+def _idx_path(folder: Path, name: str) -> Path | None:
+    for candidate in (folder / f"{name}.gz", folder / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_idx_folder(folder: Path) -> Arrays:
+    """The four official IDX files (``train-images-idx3-ubyte.gz``, ...) in ``folder``,
+    each checked against a SHA256SUMS beside it when one lists it."""
+    arrays = {}
+    for key, name in IDX_FILES.items():
+        path = _idx_path(folder, name)
+        if path is None:
+            raise DataError(f"{folder} lacks {name}.gz (needs the four IDX files: "
+                            f"{', '.join(f'{n}.gz' for n in IDX_FILES.values())})")
+        verify_checksum(path)
+        arrays[key] = read_idx(path, dims=3 if key.startswith("x") else 1)
+    return arrays
+
+
+def read_idx(path: Path, dims: int) -> np.ndarray:
+    """One IDX file of unsigned bytes with ``dims`` dimensions (3: images, 1: labels)."""
+    import gzip
+
+    try:
+        with (gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")) as f:
+            blob = f.read()
+    except (OSError, EOFError) as err:
+        raise DataError(f"cannot read {path}: {err or type(err).__name__} "
+                        f"(truncated or damaged? fetch it again)") from None
+    magic = int.from_bytes(blob[:4], "big") if len(blob) >= 4 else -1
+    if magic != (IDX_UBYTE << 8 | dims):
+        raise DataError(f"{path} is not an IDX file of {dims}-dimensional unsigned bytes "
+                        f"(magic number {magic:#010x}, expected {IDX_UBYTE << 8 | dims:#010x})")
+    shape = tuple(int.from_bytes(blob[4 + 4 * i:8 + 4 * i], "big") for i in range(dims))
+    body = blob[4 + 4 * dims:]
+    if len(body) != int(np.prod(shape)):
+        raise DataError(f"{path} says it holds {' x '.join(map(str, shape))} bytes but has "
+                        f"{len(body)}: truncated or damaged; fetch it again")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
+
+
 # ---------------------------------------------------------------- decoded once, cached
 
 

@@ -30,6 +30,9 @@ class Dataset:
     data_env: str  # environment variable naming the default --data
     cache_env: str  # environment variable naming the decoded-image cache folder
     cache_name: str  # the cache folder's default name under ~/.cache
+    # The background of its images, for photos given to common.predict: "dark" (MNIST's
+    # white digits on black; Fashion-MNIST's garments on black) or "any".
+    background: str = "any"
 
     @property
     def num_classes(self) -> int:
@@ -50,7 +53,38 @@ CIFAR10 = Dataset(
     cache_name="cifar10-steps",
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (CIFAR10,)}
+FASHION_MNIST = Dataset(
+    name="fashion_mnist",
+    title="Fashion-MNIST",
+    class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    image_shape=(28, 28, 1),
+    keras_module="fashion_mnist",
+    keras_cache=tuple(f"fashion-mnist/{name}" for name in (
+        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")),
+    offline_copy=SHARED_DATASETS / "fashion-mnist",  # the four official IDX .gz files
+    data_env="FASHION_MNIST_DATA",
+    cache_env="FASHION_MNIST_CACHE",
+    cache_name="fashion-mnist-steps",
+    background="dark",
+)
+
+MNIST = Dataset(
+    name="mnist",
+    title="MNIST",
+    class_names=tuple(str(digit) for digit in range(10)),
+    image_shape=(28, 28, 1),
+    keras_module="mnist",
+    keras_cache=("mnist.npz",),
+    offline_copy=SHARED_DATASETS / "mnist.npz",
+    data_env="MNIST_DATA",
+    cache_env="MNIST_CACHE",
+    cache_name="mnist-steps",
+    background="dark",
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (CIFAR10, FASHION_MNIST, MNIST)}
 
 
 def get_dataset(name: str) -> Dataset:

@@ -48,6 +48,8 @@ def name_of(choice: str | Callable) -> str:
     if isinstance(choice, functools.partial):
         args = [*map(repr, choice.args), *(f"{k}={v!r}" for k, v in choice.keywords.items())]
         return f"{name_of(choice.func)}({', '.join(args)})"
+    if choice.__module__.startswith("keras."):  # keras.src.optimizers.sgd.SGD -> SGD
+        return choice.__qualname__
     return f"{choice.__module__}.{choice.__qualname__}"
 
 

@@ -74,3 +74,43 @@ def test_exp04_augmentation_keeps_images_in_range_and_is_off_at_inference() -> N
     assert not np.allclose(trained_on, keras.ops.convert_to_numpy(images))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(augment(images, training=False)),
                                   keras.ops.convert_to_numpy(images))
+
+
+# ------------------------------------------------------------------ the slides' other networks
+
+def test_fashion_mnist_cnn_is_the_slides_412778_parameter_network() -> None:
+    from experiments.fmnist01_cnn.model import build_model
+
+    model = build_model()
+    assert model.count_params() == 412_778  # 320 + 8,224 + 401,664 + 2,570
+    assert [(n, s) for n, s, _ in table(model)][-4:] == [
+        ("flatten", (1568,)), ("dense", (256,)), ("dropout_3", (256,)), ("output", (10,))]
+
+
+def test_vgg_style_mnist_network_ends_in_64x4x4_features() -> None:
+    from experiments.mnist02_vgg.model import build_model
+
+    model = build_model()
+    assert model.count_params() == 123_552
+    assert model.get_layer("flatten").output.shape[1:] == (1024,)  # the slides' 64*4*4
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [16, 16, 32, 32, 64, 64]
+    assert all(isinstance(c.kernel_initializer, keras.initializers.HeNormal) for c in convs)
+
+
+def test_lenet5_and_the_tutorial_net() -> None:
+    from experiments.exp00_tutorial.model import build_model as build_tutorial
+    from experiments.mnist01_lenet5.model import build_model as build_lenet5
+
+    lenet = build_lenet5()
+    assert lenet.count_params() == 61_706 and lenet.get_layer("flatten").output.shape[1:] == (400,)
+    tutorial = build_tutorial()
+    assert tutorial.count_params() == 62_006  # 456 + 2,416 + 48,120 + 10,164 + 850
+    assert tutorial.get_layer("flatten").output.shape[1:] == (400,)  # 16 * 5 * 5
+
+
+def test_a_network_takes_the_shape_and_classes_it_is_given() -> None:
+    from experiments.mnist02_vgg.model import build_model
+
+    model = build_model((28, 28, 3), 5)
+    assert model.input_shape == (None, 28, 28, 3) and model.output_shape == (None, 5)

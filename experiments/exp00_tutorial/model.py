@@ -1,0 +1,22 @@
+"""Step 0 - the PyTorch CIFAR-10 tutorial network (docs/recipes.md), 62,006 parameters.
+
+conv 6@5x5 -> max-pool -> conv 16@5x5 -> max-pool -> Dense 120 -> 84 -> 10, ReLU between,
+as in the tutorial; a softmax output so the saved .h5 gives probabilities like the others.
+"""
+
+import keras
+from keras import layers
+
+
+def build_model(input_shape: tuple[int, int, int] = (32, 32, 3),
+                num_classes: int = 10) -> keras.Model:
+    inputs = keras.Input(shape=input_shape, name="input")
+    x = layers.Conv2D(6, 5, activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = layers.Conv2D(16, 5, activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(2, name="pool2")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(120, activation="relu", name="fc1")(x)
+    x = layers.Dense(84, activation="relu", name="fc2")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
+    return keras.Model(inputs, outputs, name="exp00_tutorial")

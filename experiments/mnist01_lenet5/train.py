@@ -1,0 +1,26 @@
+"""Train LeNet-5 on MNIST (target 99.05%, the architectures deck's figure).
+
+    python -m experiments.mnist01_lenet5.train [--epochs N --batch-size B --data PATH --seed S]
+"""
+
+from pathlib import Path
+
+from common.settings import Settings
+from common.training import train_main
+
+from .model import build_model
+
+SETTINGS = Settings(
+    idea="LeNet-5",
+    target=0.9905,
+    dataset="mnist",
+    epochs=15,
+    batch_size=64,
+    learning_rate=1e-3,
+    schedule="cosine",
+    val_fraction=0.1,
+    keep="best",
+)
+
+if __name__ == "__main__":
+    train_main(Path(__file__).parent.name, build_model, SETTINGS)
