@@ -9,6 +9,11 @@ with its class names. The dataset is the one of the experiment the file is named
 (saved_models/<experiment>.h5), else the one whose image shape and class count the model
 has, else ``--dataset``. A file that cannot be read is reported on one line; the others
 are still classified, and the exit status is 1.
+
+Datasets of light objects on black (MNIST's digits, Fashion-MNIST's garments) need a photo
+of a dark object on white paper inverted: a grayscale image whose border is brighter on
+average than mid-grey is taken to have a light background and is inverted, and the output
+says so.
 """
 
 from __future__ import annotations
@@ -77,7 +82,11 @@ def predict(args: argparse.Namespace) -> int:
     pixels, names, failed = [], [], 0
     for path in args.images:
         try:
-            pixels.append(image_to_pixels(path, dataset.image_shape))
+            image = image_to_pixels(path, dataset.image_shape)
+            if dataset.background == "dark" and has_light_background(image):
+                image = 255 - image
+                print(f"{path}: light background, inverted to match {dataset.title}")
+            pixels.append(image)
             names.append(path)
         except UserError as err:
             print(f"error: {err}", file=sys.stderr)
@@ -98,6 +107,13 @@ def predict(args: argparse.Namespace) -> int:
                          columns=min(8, len(pixels)))
         print(f"wrote {args.out}")
     return 1 if failed else 0
+
+
+def has_light_background(pixels: np.ndarray) -> bool:
+    """Whether the one-pixel border of a uint8 image is brighter than mid-grey on average."""
+    border = np.concatenate([pixels[0].ravel(), pixels[-1].ravel(),
+                             pixels[:, 0].ravel(), pixels[:, -1].ravel()])
+    return float(border.mean()) > 127.5
 
 
 def dataset_of(model: keras.Model, path: Path, name: str | None) -> Dataset:

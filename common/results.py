@@ -52,6 +52,7 @@ class Row:
     earlier: list[tuple[float, dict]]  # (test accuracy, train record) of earlier recipes
     machines: list[str] = field(default_factory=list)  # where its runs trained
     latest: tuple[float, str] | None = None  # newest run's training seconds and machine
+    dataset: str = "cifar10"  # records from before datasets were named: all CIFAR-10
 
     @property
     def mean(self) -> float:
@@ -109,6 +110,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             earlier=earlier,
             machines=sorted({machine(r) for r in runs}),
             latest=(wall_seconds(runs[-1]), machine(runs[-1])) if runs else None,
+            dataset=last_test.get("data", {}).get("dataset", "cifar10"),
         ))
     return rows
 

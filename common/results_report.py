@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common import plots
+from common.datasets import DATASETS
 from common.files import write_text_atomic
 
 if TYPE_CHECKING:
@@ -117,10 +118,39 @@ def render(rows: Sequence[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def by_dataset(rows: Sequence[Row]) -> list[tuple[str, list[Row]]]:
+    """The rows of each dataset, CIFAR-10 (the series) first, then as DATASETS lists them."""
+    order = list(DATASETS)
+    names = sorted({r.dataset for r in rows}, key=lambda n: order.index(n) if n in order
+                   else len(order))
+    return [(name, [r for r in rows if r.dataset == name]) for name in names]
+
+
+def _title(dataset: str) -> str:
+    return DATASETS[dataset].title if dataset in DATASETS else dataset
+
+
+def _chart_name(dataset: str) -> str:
+    return "steps.png" if dataset == "cifar10" else f"steps-{dataset}.png"
+
+
+def render_datasets(rows: Sequence[Row], charts: str = "", heading: str = "###") -> str:
+    """One table per dataset; CIFAR-10's with the series line; each with its chart
+    (``charts``: the folder prefix of the chart links)."""
+    parts = []
+    for dataset, group in by_dataset(rows):
+        series = f"{series_line(group)}\n\n" if dataset == "cifar10" else ""
+        parts.append(f"{heading} {_title(dataset)}\n\n{render(group)}\n{series}"
+                     f"![test accuracy of each step]({charts}{_chart_name(dataset)})\n")
+    return "\n".join(parts)
+
+
 def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
-    steps_png = plots.steps_chart(
-        [r.experiment for r in rows], [r.accuracies for r in rows],
-        [r.target for r in rows], results_dir / "steps.png")
+    for dataset, group in by_dataset(rows):
+        plots.steps_chart([r.experiment for r in group], [r.accuracies for r in group],
+                          [r.target for r in group], results_dir / _chart_name(dataset))
+    per_class = "\n".join(f"### {_title(dataset)}\n\n{render_per_class(group)}"
+                           for dataset, group in by_dataset(rows))
     curves_png = plots.validation_curves(
         {r.experiment: r.val_curve for r in rows if r.val_curve},
         results_dir / "validation_curves.png")
@@ -134,16 +164,14 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
         "entry point; with several seeds it is mean ± standard deviation (n, min–max). "
         "Training time is the train command's wall time (for a resumed run, the sum of "
         "its epoch times).\n\n"
-        f"{render(rows)}\n"
-        f"{series_line(rows)}\n\n"
-        f"![test accuracy of each step]({steps_png.name})\n\n"
+        f"{render_datasets(rows, heading='##')}\n"
         "## What each step changed\n\n"
         f"Validation accuracy per epoch, latest run of each experiment "
         f"([{curves_png.name}]({curves_png.name})):\n\n"
         f"![validation curves]({curves_png.name})\n\n"
         "Test accuracy per class (latest evaluation; in brackets the change in points "
         "from the experiment to the left, i.e. which classes each idea helped):\n\n"
-        f"{render_per_class(rows)}\n"
+        f"{per_class}\n"
         "Per-experiment folders hold each run's record (`train-*.json`, `test-*.json`), "
         "per-epoch metrics (`*.history.csv`), training curves (`*.curves.png`), the latest "
         "confusion matrix (`confusion.png`) and captioned test images (`predictions.png`).\n\n"
@@ -159,8 +187,7 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
 
 def update_project_readme(rows: Sequence[Row], readme: Path) -> None:
     """Refresh the results section of the project README."""
-    replace_section(readme, "results", f"{render(rows)}\n{series_line(rows)}\n\n"
-                    f"![test accuracy of each step](results/steps.png)\n")
+    replace_section(readme, "results", render_datasets(rows, charts="results/"))
 
 
 def replace_section(readme: Path, section: str, content: str) -> None:

@@ -12,7 +12,7 @@ from PIL import Image
 from common.datasets import CIFAR10
 from common.errors import UserError
 from common.model_io import save_h5
-from common.predict import dataset_of, image_to_pixels, main
+from common.predict import dataset_of, has_light_background, image_to_pixels, main
 from experiments.exp01_baseline.model import build_model
 
 
@@ -95,3 +95,31 @@ def test_grayscale_shapes_read_any_image_as_one_channel(images: list[Path]) -> N
     for path in images:
         pixels = image_to_pixels(path, (28, 28, 1))
         assert pixels.shape == (28, 28, 1) and pixels.dtype == np.uint8
+
+
+@pytest.fixture
+def mnist_model(tmp_path: Path) -> Path:
+    from experiments.mnist01_lenet5.model import build_model as build_lenet5
+
+    model = build_lenet5()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return save_h5(model, tmp_path / "mnist01_lenet5.h5")
+
+
+def test_a_dark_digit_on_white_paper_is_inverted_a_white_one_on_black_is_not(
+        mnist_model: Path, tmp_path: Path, capsys) -> None:
+    paper = np.full((120, 90), 240, np.uint8)
+    paper[30:90, 40:50] = 20  # a dark "1" drawn on white
+    Image.fromarray(paper).save(tmp_path / "paper.png")
+    Image.fromarray(255 - paper).save(tmp_path / "screen.png")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--model", str(mnist_model), str(tmp_path / "paper.png"),
+              str(tmp_path / "screen.png")])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "paper.png: light background, inverted to match MNIST" in out
+    assert "screen.png: light background" not in out
+    paper_pixels = image_to_pixels(tmp_path / "paper.png", (28, 28, 1))
+    screen_pixels = image_to_pixels(tmp_path / "screen.png", (28, 28, 1))
+    assert has_light_background(paper_pixels) and not has_light_background(screen_pixels)
+    np.testing.assert_allclose(255 - paper_pixels.astype(int), screen_pixels, atol=1)

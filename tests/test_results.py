@@ -199,7 +199,8 @@ def test_same_second_records_are_both_kept(tmp_path: Path) -> None:
 
 def test_no_records_explains_what_to_run(tmp_path: Path, capsys) -> None:
     results.main(["--results-dir", str(tmp_path)])
-    assert "python -m experiments.exp01_baseline.train" in capsys.readouterr().out
+    first = results.experiment_names()[0]
+    assert f"python -m experiments.{first}.train" in capsys.readouterr().out
 
 
 def test_commit_is_dirty_for_code_changes_not_for_run_outputs(tmp_path: Path,
@@ -257,3 +258,24 @@ def test_a_change_to_an_imported_experiments_network_is_another_recipe(tmp_path:
     assert (results.model_code("exp_user", narrow)
             == results.model_code("exp_user", renamed_doc))
     assert results.model_code("exp_user", narrow) != results.model_code("exp_user", wide)
+
+
+def test_each_dataset_gets_its_own_table_chart_and_class_names(filled: Path) -> None:
+    write_record(filled, "fmnist01_cnn", "train-f",
+                 train_record("fmnist01_cnn", "f", 1, target=0.92))
+    write_record(filled, "fmnist01_cnn", "test-1",
+                 eval_record("fmnist01_cnn", "f", 0.93, "2026-11-23T13:00:00")
+                 | {"per_class_accuracy": {"Bag": 0.97, "Shirt": 0.7},
+                    "data": {"source": "fashion-mnist", "dataset": "fashion_mnist"}})
+    rows = results.collect(filled)
+    assert [(r.experiment, r.dataset) for r in rows] == [
+        ("exp01_baseline", "cifar10"), ("exp02_batchnorm", "cifar10"),
+        ("fmnist01_cnn", "fashion_mnist")]
+    text = report.render_datasets(rows)
+    cifar, fashion = text.split("### Fashion-MNIST")
+    assert "### CIFAR-10" in cifar and "exp01_baseline" in cifar and "fmnist01_cnn" not in cifar
+    assert "fmnist01_cnn" in fashion and "93.00%" in fashion and "exp01" not in fashion
+    assert "Whole series" in cifar and "Whole series" not in fashion  # the series is CIFAR-10's
+    readme = report.write_readme(rows, filled).read_text()
+    assert (filled / "steps.png").is_file() and (filled / "steps-fashion_mnist.png").is_file()
+    assert "| Bag | 97.0% |" in readme
