@@ -202,7 +202,7 @@ def assemble(files: Iterator[tuple[str, bytes]], dataset: Dataset, source: str) 
     """Decode ``(name, bytes)`` image files into the four arrays, sorted by class and name."""
     from PIL import Image, UnidentifiedImageError
 
-    classes = dataset.class_names
+    classes = dataset.class_folders
     height, width, channels = dataset.image_shape
     mode = {1: "L", 3: "RGB"}[channels]
     found: dict[str, list[tuple[str, int, np.ndarray]]] = {split: [] for split in SPLITS}

@@ -38,6 +38,11 @@ class Dataset:
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    @property
+    def class_folders(self) -> tuple[str, ...]:
+        """The class names as folder names in an image tree ("T-shirt/top" -> "T-shirt_top")."""
+        return tuple(name.replace("/", "_") for name in self.class_names)
+
 
 CIFAR10 = Dataset(
     name="cifar10",
