@@ -14,10 +14,11 @@ SETTINGS = Settings(
     idea="LeNet-5",
     target=0.9905,
     dataset="mnist",
-    epochs=15,
+    epochs=20,
     batch_size=64,
-    learning_rate=1e-3,
+    learning_rate=1e-3,  # Adam
     schedule="cosine",
+    label_smoothing=0.1,  # the deck's 99.05% leaves little room: every bit of regularizing
     val_fraction=0.1,
     keep="best",
 )
