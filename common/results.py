@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.records import REPO_ROOT, RESULTS_DIR, read_records
-from common.registry import experiment_names
+from common.registry import EXPERIMENTS_DIR, experiment_names
 from common.results_report import (
     machine,
     optimizer_name,
@@ -53,6 +53,8 @@ class Row:
     machines: list[str] = field(default_factory=list)  # where its runs trained
     latest: tuple[float, str] | None = None  # newest run's training seconds and machine
     dataset: str = "cifar10"  # records from before datasets were named: all CIFAR-10
+    # what the source reported, from experiments/<name>/reference.json where there is one
+    reference: dict | None = None
 
     @property
     def mean(self) -> float:
@@ -111,8 +113,15 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             machines=sorted({machine(r) for r in runs}),
             latest=(wall_seconds(runs[-1]), machine(runs[-1])) if runs else None,
             dataset=last_test.get("data", {}).get("dataset", "cifar10"),
+            reference=_reference(experiment),
         ))
     return rows
+
+
+def _reference(experiment: str) -> dict | None:
+    """The source's reported result for ``experiment`` (its folder's reference.json)."""
+    path = EXPERIMENTS_DIR / experiment / "reference.json"
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def _float32(test: dict) -> bool:

@@ -145,6 +145,26 @@ def render_datasets(rows: Sequence[Row], charts: str = "", heading: str = "###")
     return "\n".join(parts)
 
 
+def render_references(rows: Sequence[Row]) -> str:
+    """Each experiment with a reference.json beside the source's numbers, class by class."""
+    parts = []
+    for row in rows:
+        ref = row.reference
+        if not ref or not row.per_class:
+            continue
+        lines = [f"### {row.experiment} against {ref['source']}\n",
+                 "| class | reported | ours (latest evaluation) | difference |",
+                 "|---|---|---|---|",
+                 f"| **all** | {ref['test_accuracy']:.1%} | {row.mean:.2%} "
+                 f"| {(row.mean - ref['test_accuracy']) * 100:+.1f} |"]
+        for cls, reported in ref.get("per_class_accuracy", {}).items():
+            ours = row.per_class.get(cls)
+            lines.append(f"| {cls} | {reported:.0%} | " + ("— | — |" if ours is None else
+                         f"{ours:.1%} | {(ours - reported) * 100:+.1f} |"))
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
 def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
     for dataset, group in by_dataset(rows):
         plots.steps_chart([r.experiment for r in group], [r.accuracies for r in group],
@@ -175,7 +195,9 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
         "Per-experiment folders hold each run's record (`train-*.json`, `test-*.json`), "
         "per-epoch metrics (`*.history.csv`), training curves (`*.curves.png`), the latest "
         "confusion matrix (`confusion.png`) and captioned test images (`predictions.png`).\n\n"
-        f"## Records behind each row\n\n{sources}\n"
+        + (f"## Against the source\n\n{render_references(rows)}\n"
+           if render_references(rows) else "")
+        + f"## Records behind each row\n\n{sources}\n"
         + (f"\n## Earlier recipes\n\nRuns with other settings than the row's latest, "
            f"or another network in the experiment's model.py at their commit (kept, not "
            f"averaged in):\n\n{render_earlier(rows)}" if render_earlier(rows)

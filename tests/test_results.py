@@ -279,3 +279,21 @@ def test_each_dataset_gets_its_own_table_chart_and_class_names(filled: Path) -> 
     readme = report.write_readme(rows, filled).read_text()
     assert (filled / "steps.png").is_file() and (filled / "steps-fashion_mnist.png").is_file()
     assert "| Bag | 97.0% |" in readme
+
+
+def test_a_reference_json_puts_the_sources_numbers_beside_ours(
+        filled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "experiments" / "exp01_baseline"
+    folder.mkdir(parents=True)
+    (folder / "reference.json").write_text(
+        '{"source": "the deck", "test_accuracy": 0.62, '
+        '"per_class_accuracy": {"airplane": 0.69, "cat": 0.36, "ship": 0.75}}')
+    monkeypatch.setattr(results, "EXPERIMENTS_DIR", tmp_path / "experiments")
+    rows = results.collect(filled)
+    assert rows[0].reference["test_accuracy"] == 0.62 and rows[1].reference is None
+    text = report.render_references(rows)
+    assert "### exp01_baseline against the deck" in text
+    assert "| **all** | 62.0% | 75.00% | +13.0 |" in text
+    assert "| airplane | 69% | 76.0% | +7.0 |" in text  # the latest evaluation: model b
+    assert "| ship | 75% | — | — |" in text
+    assert "## Against the source" in report.write_readme(rows, filled).read_text()
