@@ -114,3 +114,13 @@ def test_a_network_takes_the_shape_and_classes_it_is_given() -> None:
 
     model = build_model((28, 28, 3), 5)
     assert model.input_shape == (None, 28, 28, 3) and model.output_shape == (None, 5)
+
+
+def test_fashion_mnist_step_2_adds_batchnormalization_to_step_1() -> None:
+    from experiments.fmnist02_batchnorm.model import build_model
+
+    model = build_model()
+    norms = [layer for layer in model.layers
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    assert [n.name for n in norms] == ["conv1_bn", "conv2_bn"]
+    assert model.count_params() == 412_778 - 64 - 32 + 4 * (64 + 32)  # no conv biases
