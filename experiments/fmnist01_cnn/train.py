@@ -14,13 +14,16 @@ SETTINGS = Settings(
     idea="the slides' Fashion-MNIST CNN",
     target=0.92,
     dataset="fashion_mnist",
-    epochs=20,
+    # 20 epochs on 90% of the images, best epoch kept: 91.93% (seed 0, README run 1), the
+    # network still underfitting its dropout (training accuracy 92%). So, as exp04: longer,
+    # on 98% of the images, the last epoch kept (the cosine schedule ends at rate 0).
+    epochs=30,
     batch_size=64,  # the Keras tutorial's
     learning_rate=1e-3,  # Adam, as in the slides
     schedule="cosine",
     label_smoothing=0.1,
-    val_fraction=0.1,
-    keep="best",
+    val_fraction=0.02,
+    keep="last",
 )
 
 if __name__ == "__main__":
