@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +143,20 @@ def test_help_prints_only_its_own_lines() -> None:
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout.startswith("usage: python -m experiments.exp01_baseline.train")
+
+
+@pytest.mark.parametrize("backend, reason", [("foo", "Unable to import backend : foo"),
+                                             ("jax", "No module named 'jax'")])
+def test_a_backend_keras_cannot_start_is_one_line(backend: str, reason: str,
+                                                  tmp_path: Path) -> None:
+    if backend == "jax" and importlib.util.find_spec("jax") is not None:
+        pytest.skip("jax is installed here")
+    saved = tmp_path / "exp01_baseline.h5"
+    saved.write_bytes(b"an earlier good model")
+    done = subprocess.run([sys.executable, "-m", "experiments.exp01_baseline.train",
+                           "--model-dir", str(tmp_path)], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "KERAS_BACKEND": backend})
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert f"KERAS_BACKEND={backend} ({reason})" in done.stderr
+    assert saved.read_bytes() == b"an earlier good model"
