@@ -111,11 +111,16 @@ def render(rows: Sequence[Row]) -> str:
         met = {True: "yes", False: "**no**", None: "—"}[row.met]
         lines.append(
             f"| {row.experiment} | {row.idea or '—'} "
-            f"| {f'{row.target:.0%}' if row.target else '—'} | {_accuracy_cell(row)} | {met} "
+            f"| {percent(row.target) if row.target else '—'} | {_accuracy_cell(row)} | {met} "
             f"| {f'{row.params:,}' if row.params else '—'} "
             f"| {', '.join(map(str, row.epochs)) or '—'} | {_minutes(row.train_seconds)} "
             f"| {row.data} | {row.date} |")
     return "\n".join(lines) + "\n"
+
+
+def percent(fraction: float) -> str:
+    """A target as the source states it: 0.74 -> 74%, 0.9905 -> 99.05%."""
+    return f"{fraction * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
 def by_dataset(rows: Sequence[Row]) -> list[tuple[str, list[Row]]]:

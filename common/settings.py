@@ -154,7 +154,8 @@ def parse(name: str, settings: Settings, argv: Sequence[str] | None
     """The effective recipe and run options of ``python -m experiments.<name>.train``."""
     parser = argparse.ArgumentParser(
         prog=f"python -m experiments.{name}.train",
-        description=f"Train {name} ({settings.idea}; the slides reach {settings.target:.0%}) "
+        description=f"Train {name} ({settings.idea}; the source reports "
+                    f"{settings.target:.2%}) "
                     f"on {get_dataset(settings.dataset).title} and save "
                     f"saved_models/{name}.h5.",
         epilog="An interrupted run resumes from its last completed epoch when the same "

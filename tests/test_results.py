@@ -297,3 +297,8 @@ def test_a_reference_json_puts_the_sources_numbers_beside_ours(
     assert "| airplane | 69% | 76.0% | +7.0 |" in text  # the latest evaluation: model b
     assert "| ship | 75% | — | — |" in text
     assert "## Against the source" in report.write_readme(rows, filled).read_text()
+
+
+def test_targets_keep_the_digits_the_source_gives() -> None:
+    assert [report.percent(t) for t in (0.74, 0.9905, 0.994, 0.62)] == [
+        "74%", "99.05%", "99.4%", "62%"]
