@@ -124,3 +124,19 @@ def test_fashion_mnist_step_2_adds_batchnormalization_to_step_1() -> None:
              if isinstance(layer, keras.layers.BatchNormalization)]
     assert [n.name for n in norms] == ["conv1_bn", "conv2_bn"]
     assert model.count_params() == 412_778 - 64 - 32 + 4 * (64 + 32)  # no conv biases
+
+
+def test_every_committed_model_loads_in_plain_keras_as_its_experiments_network() -> None:
+    from common.records import MODELS_DIR
+    from common.registry import experiment_names, find_experiment
+
+    saved = sorted(MODELS_DIR.glob("*.h5"))
+    assert saved, "saved_models/ holds the trained networks"
+    for path in saved:
+        assert path.stem in experiment_names(), path
+        model = keras.models.load_model(path)  # no project code, no custom objects
+        expected = find_experiment(path.stem).build_model()
+        assert model.count_params() == expected.count_params(), path
+        assert [type(layer) for layer in model.layers] == [type(layer) for layer in
+                                                            expected.layers], path
+        assert model.loss is not None  # compiled: the slides' test script can evaluate()
