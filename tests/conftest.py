@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import os
+import subprocess
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -94,3 +98,19 @@ def npz_path(tmp_path: Path, arrays: dict[str, np.ndarray]) -> Path:
     path = tmp_path / "tiny.npz"
     np.savez(path, **arrays)
     return path
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, backend: str, timeout: int = 600,
+               **env: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter under ``KERAS_BACKEND=backend`` (a backend is
+    chosen once per process); skip the test where that backend is not installed."""
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed (pip install -r requirements-backends.txt)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout,
+                          env={**os.environ, "KERAS_BACKEND": backend, **env})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done

@@ -11,6 +11,7 @@ from pathlib import Path
 import keras
 from keras import layers
 
+from common.augmentation import WholePixelTranslation
 from common.settings import Settings
 from common.training import train_main
 
@@ -21,8 +22,9 @@ def augmentation() -> list[keras.layers.Layer]:
     return [
         layers.RandomFlip("horizontal"),  # a mirrored cat is still a cat; upside down is not
         # up to 4 pixels each way, as in the usual pad-4-and-crop recipe (0.1: 86.63%);
-        # "nearest" shifts by whole pixels like a crop, with no blur, and costs less
-        layers.RandomTranslation(0.125, 0.125, fill_mode="reflect", interpolation="nearest"),
+        # "nearest" shifts by whole pixels like a crop, with no blur, and costs less.
+        # RandomTranslation's own draw, applied as a gather so the step compiles on JAX
+        WholePixelTranslation(0.125, 0.125, fill_mode="reflect", interpolation="nearest"),
         # cutout: blank a random patch (2-25% of the image) in half the images, so no single
         # part of an object can carry the answer; run 3 without it overfit (train 96%, val 87%).
         # Grey, as in cutout: the default noise fill draws a whole image of noise per batch,

@@ -1,0 +1,64 @@
+"""Augmentation layers that compile on every backend.
+
+Keras 3.15's ``RandomTranslation`` moves images with ``affine_transform`` and declares
+``supports_jit = False``. ``compile(jit_compile="auto")`` then turns compilation off for the
+whole model: on JAX every training step of exp04 ran op by op (918 single-op compilations
+in two tiny epochs; 2 s a step on an H200, ``../shared/reference/gpu.md``).
+
+``WholePixelTranslation`` is the same layer, drawing the same random shifts from the same
+seeds, for the case the recipes use (``interpolation="nearest"``, ``fill_mode="reflect"``):
+a nearest-pixel shift is a whole-pixel shift, so it moves rows and columns with an index
+gather (``take_along_axis``) instead of a resampling, and that compiles (``jax.jit``, XLA).
+It is the usual pad-with-reflection-and-crop, one image at a time.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+@keras.saving.register_keras_serializable(package="common")
+class WholePixelTranslation(layers.RandomTranslation):
+    """``RandomTranslation(..., fill_mode="reflect", interpolation="nearest")`` that
+    compiles: the same random draw, applied as row and column gathers."""
+
+    def __init__(self, height_factor, width_factor, fill_mode: str = "reflect",
+                 interpolation: str = "nearest", **kwargs) -> None:
+        if fill_mode != "reflect" or interpolation != "nearest":
+            raise ValueError("WholePixelTranslation shifts by whole pixels with reflected "
+                             "edges: it needs fill_mode='reflect' and interpolation="
+                             f"'nearest' (got {fill_mode!r}, {interpolation!r}); use "
+                             "keras.layers.RandomTranslation for the others")
+        super().__init__(height_factor, width_factor, fill_mode=fill_mode,
+                         interpolation=interpolation, **kwargs)
+        self.supports_jit = True
+
+    def _translate_inputs(self, inputs, transformation, interpolation):
+        if transformation is None:
+            return inputs
+        np_ = self.backend.numpy
+        unbatched = len(self.backend.shape(inputs)) == 3
+        if unbatched:
+            inputs = np_.expand_dims(inputs, axis=0)
+        rows, cols = (1, 2) if self.data_format == "channels_last" else (2, 3)
+        # translations: (batch, 2) pixel offsets (dx, dy), what affine_transform would move by
+        shifts = self.backend.cast(np_.round(transformation["translations"]), "int32")
+        outputs = self._shift(inputs, shifts[:, 1], rows)
+        outputs = self._shift(outputs, shifts[:, 0], cols)
+        if unbatched:
+            outputs = np_.squeeze(outputs, axis=0)
+        return outputs
+
+    def _shift(self, images, shift, axis: int):
+        """images[b, ..., i, ...] = images[b, ..., reflect(i - shift[b]), ...] along axis."""
+        np_ = self.backend.numpy
+        size = self.backend.shape(images)[axis]
+        source = np_.expand_dims(np_.arange(size, dtype="int32"), 0) - np_.expand_dims(shift, 1)
+        # Keras' "reflect" mirrors about the edge pixel's outer side: -1 -> 0, size -> size-1
+        source = np_.where(source < 0, -source - 1, source)
+        source = np_.where(source >= size, 2 * size - source - 1, source)
+        index_shape = [-1, 1, 1, 1]
+        index_shape[axis] = size
+        index = np_.broadcast_to(np_.reshape(source, index_shape), self.backend.shape(images))
+        return np_.take_along_axis(images, index, axis=axis)

@@ -1,0 +1,67 @@
+"""The same networks and steps on TensorFlow, JAX and PyTorch: compiled, and portable."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+from common.augmentation import WholePixelTranslation
+from tests.conftest import run_python
+
+
+def test_whole_pixel_translation_moves_images_as_random_translation_does() -> None:
+    images = np.random.default_rng(0).random((16, 32, 32, 3)).astype("float32")
+    stock = layers.RandomTranslation(0.125, 0.125, fill_mode="reflect",
+                                     interpolation="nearest", seed=3)
+    ours = WholePixelTranslation(0.125, 0.125, seed=3)
+    shifts = np.random.default_rng(1).integers(-4, 5, (16, 2)).astype("float32")
+    shifts[:2] = [[-4, 4], [4, -4]]  # the edges reflect as Keras' "reflect" does
+    move = {"translations": keras.ops.convert_to_tensor(shifts), "input_shape": images.shape}
+    np.testing.assert_array_equal(stock.transform_images(images, move),
+                                  ours.transform_images(images, move))
+    # the same seed draws the same shifts
+    moved = keras.ops.convert_to_numpy(ours(images, training=True))
+    np.testing.assert_array_equal(stock(images, training=True), moved)
+    assert not np.array_equal(moved, images)
+    np.testing.assert_array_equal(ours(images, training=False), images)
+    assert ours.supports_jit and not stock.supports_jit
+
+
+def test_whole_pixel_translation_refuses_what_it_cannot_do() -> None:
+    with pytest.raises(ValueError, match="interpolation='nearest'"):
+        WholePixelTranslation(0.1, 0.1, interpolation="bilinear")
+    with pytest.raises(ValueError, match="fill_mode='reflect'"):
+        WholePixelTranslation(0.1, 0.1, fill_mode="constant")
+
+
+COMPILED_ON_JAX = """
+import json
+import numpy as np
+import common
+from common.registry import experiment_names, find_experiment
+from common.training import training_model
+compiled = {}
+for name in experiment_names():
+    exp = find_experiment(name)
+    model = exp.build_model()
+    trained, _, _ = training_model(model, exp.settings, "float32", 10)
+    compiled[name] = trained.jit_compile
+    if exp.settings.augmentation is not None:  # one step through the augmentation, compiled
+        x = np.random.default_rng(0).random((8, *model.input_shape[1:]), dtype="float32")
+        y = np.eye(model.output_shape[-1], dtype="float32")[np.arange(8) % model.output_shape[-1]]
+        trained.fit(x, y, batch_size=8, epochs=1, verbose=0)
+print(json.dumps(compiled))
+"""
+
+
+def test_every_experiment_trains_compiled_on_jax() -> None:
+    """On JAX, a model with one layer that does not support jit trains op by op (2 s a
+    step on an H200): every experiment's training model must compile whole."""
+    done = run_python(COMPILED_ON_JAX, "jax")
+    compiled = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "exp04_augmentation" in compiled
+    assert compiled == dict.fromkeys(compiled, True)
