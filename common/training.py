@@ -61,7 +61,8 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
                         "pip install -r requirements.txt")
     if run.fresh:
         shutil.rmtree(state_dir, ignore_errors=True)
-    data = load(get_dataset(settings.dataset), run.data)  # bad data fails before any write
+    precision = resolve_precision(run.precision)  # like bad data, fails before any write
+    data = load(get_dataset(settings.dataset), run.data)
     state = start_or_resume(state_dir, _options(settings, run), ADDED_LATER)
 
     keras.utils.set_random_seed(run.seed)
@@ -71,7 +72,6 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
 
     model = build_model()  # the stock float32 network: what gets saved
     model.summary()
-    precision = resolve_precision(run.precision)
     trained, core, speedups = training_model(model, settings, precision,
                                              len(batches) * settings.epochs)
     callbacks = [StopOnNonFiniteLoss(), EpochStats(),
@@ -151,8 +151,12 @@ def training_model(model: keras.Model, settings: Settings, precision: str, total
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing)
     if steps_per_execution is None:
         steps_per_execution = 1 if keras.backend.backend() == "torch" else STEPS_PER_EXECUTION
-    trained.compile(optimizer=make_optimizer(settings.optimizer, lr, settings.weight_decay),
-                    loss=loss, metrics=["accuracy"], steps_per_execution=steps_per_execution)
+    optimizer = make_optimizer(settings.optimizer, lr, settings.weight_decay)
+    if precision == "mixed_float16":  # float16 gradients underflow without loss scaling;
+        # Keras adds it only for a model whose own policy is mixed_float16, not for copies
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    trained.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"],
+                    steps_per_execution=steps_per_execution)
     return trained, core, speedups
 
 

@@ -28,16 +28,22 @@ SPEEDUPS: dict[type, tuple[str, str, type, Callable[[], bool]]] = {
 
 def training_copy(model: keras.Model, policy: str = "float32", fused_bn: bool = True,
                   fast_dropout: bool = True) -> tuple[keras.Model, dict[str, str]]:
-    """``model`` as it trains: every layer computes in ``policy`` (mixed precision keeps
-    float32 weights); BatchNormalization (``fused_bn``) and Dropout (``fast_dropout``)
-    become their faster subclasses where this backend runs them.
+    """``model`` as it trains: every layer but the output computes in ``policy`` (mixed
+    precision keeps float32 weights); BatchNormalization (``fused_bn``) and Dropout
+    (``fast_dropout``) become their faster subclasses where this backend runs them.
+
+    The output layer stays float32, as Keras' mixed-precision guide asks: a float16 softmax
+    rounds small probabilities to a few representable values, and on JAX and PyTorch the
+    cross-entropy's gradient 1/p then overflows float16 (exp04 on PyTorch: NaN weights by
+    batch 7). TensorFlow hid it: its cross-entropy reads the softmax's logits instead.
 
     Returns the copy and what it uses, for the run record: {"batchnorm": "fused" | "keras"
     | "none", "dropout": "16-bit" | "keras" | "none"}.
     """
     swap = ((keras.layers.BatchNormalization,) if fused_bn else ()) + (
         (keras.layers.Dropout,) if fast_dropout else ())
-    return _copy(model, lambda layer: policy, swap)
+    outputs = _output_names(model)
+    return _copy(model, lambda layer: "float32" if layer.name in outputs else policy, swap)
 
 
 def inference_copy(model: keras.Model, policy: str = "float32",
