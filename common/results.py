@@ -28,6 +28,7 @@ from common.registry import EXPERIMENTS_DIR, experiment_names
 from common.results_report import (
     machine,
     optimizer_name,
+    platform,
     render,
     update_project_readme,
     wall_seconds,
@@ -51,6 +52,7 @@ class Row:
     val_curve: list[float]  # latest training run's validation accuracy per epoch
     earlier: list[tuple[float, dict]]  # (test accuracy, train record) of earlier recipes
     machines: list[str] = field(default_factory=list)  # where its runs trained
+    platforms: list[str] = field(default_factory=list)  # 'backend · device' of its runs
     latest: tuple[float, str] | None = None  # newest run's training seconds and machine
     dataset: str = "cifar10"  # records from before datasets were named: all CIFAR-10
     # what the source reported, from experiments/<name>/reference.json where there is one
@@ -111,6 +113,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             val_curve=_val_curve(runs[-1]) if runs else [],
             earlier=earlier,
             machines=sorted({machine(r) for r in runs}),
+            platforms=sorted({platform(r) for r in runs}),
             latest=(wall_seconds(runs[-1]), machine(runs[-1])) if runs else None,
             dataset=last_test.get("data", {}).get("dataset", "cifar10"),
             reference=_reference(experiment),

@@ -35,11 +35,20 @@ def machine(train: dict) -> str:
             + (f", {gpus}" if gpus else ""))
 
 
+def platform(train: dict) -> str:
+    """Where a run trained, as the table names it: 'backend · device' (a GPU's name, or
+    CPU). Records from before the backend was recorded all ran on TensorFlow."""
+    backend = train.get("versions", {}).get("backend", "tensorflow")
+    gpus = train.get("hardware", {}).get("gpus", [])
+    return f"{backend} · {', '.join(sorted(set(gpus))) if gpus else 'CPU'}"
+
+
 def render_earlier(rows: Sequence[Row]) -> str:
     """Runs of earlier recipes: what was tried before the current settings."""
     lines = ["| experiment | test accuracy | seed | epochs | batch | optimizer | learning rate "
-             "| label smoothing | weight decay | precision | training time | commit |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| label smoothing | weight decay | precision | backend · device | training time "
+             "| commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         for accuracy, r in row.earlier:
             s = r.get("settings", {})
@@ -48,7 +57,8 @@ def render_earlier(rows: Sequence[Row]) -> str:
                          f"| {s.get('learning_rate', '—')} "
                          f"| {s.get('label_smoothing', 0.0)} "  # records before it: none
                          f"| {s.get('weight_decay', 0.0)} "
-                         f"| {s.get('precision', '—')} | {_minutes([wall_seconds(r)])} "
+                         f"| {s.get('precision', '—')} | {platform(r)} "
+                         f"| {_minutes([wall_seconds(r)])} "
                          f"| {r['commit']} |")
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""
 
@@ -105,8 +115,8 @@ def _minutes(seconds: list[float]) -> str:
 def render(rows: Sequence[Row]) -> str:
     """The comparison as a Markdown table."""
     lines = ["| experiment | idea | target | test accuracy | met | parameters | epochs "
-             "| training time | data | date |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| training time | backend · device | data | date |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         met = {True: "yes", False: "**no**", None: "—"}[row.met]
         lines.append(
@@ -114,7 +124,7 @@ def render(rows: Sequence[Row]) -> str:
             f"| {percent(row.target) if row.target else '—'} | {_accuracy_cell(row)} | {met} "
             f"| {f'{row.params:,}' if row.params else '—'} "
             f"| {', '.join(map(str, row.epochs)) or '—'} | {_minutes(row.train_seconds)} "
-            f"| {row.data} | {row.date} |")
+            f"| {'; '.join(row.platforms) or '—'} | {row.data} | {row.date} |")
     return "\n".join(lines) + "\n"
 
 

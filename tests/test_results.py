@@ -302,3 +302,17 @@ def test_a_reference_json_puts_the_sources_numbers_beside_ours(
 def test_targets_keep_the_digits_the_source_gives() -> None:
     assert [report.percent(t) for t in (0.74, 0.9905, 0.994, 0.62)] == [
         "74%", "99.05%", "99.4%", "62%"]
+
+
+def test_rows_name_the_backend_and_device_of_their_runs(tmp_path: Path) -> None:
+    runs = {"a": ({"backend": "jax"}, ["NVIDIA H200"]), "b": ({"backend": "torch"}, []),
+            "c": ({}, [])}  # a record from before the backend was recorded
+    for seed, (sha, (versions, gpus)) in enumerate(runs.items(), start=1):
+        write_record(tmp_path, "exp01_baseline", f"train-{sha}",
+                     train_record("exp01_baseline", sha, seed)
+                     | {"versions": versions, "hardware": {"gpus": gpus}})
+        write_record(tmp_path, "exp01_baseline", f"test-{sha}",
+                     eval_record("exp01_baseline", sha, 0.75, f"2026-11-2{seed}T12:00:00"))
+    (row,) = results.collect(tmp_path)
+    assert row.platforms == ["jax · NVIDIA H200", "tensorflow · CPU", "torch · CPU"]
+    assert "| jax · NVIDIA H200; tensorflow · CPU; torch · CPU |" in report.render([row])
