@@ -77,7 +77,9 @@ def _copy(model: keras.Model, policy_of: Callable[[keras.layers.Layer], str],
     copy = keras.models.clone_model(model, clone_function=clone)
     for source, target in zip(model.layers, copy.layers, strict=True):
         for value, variable in zip(source.variables, target.variables, strict=True):
-            variable.assign(value)
+            # a copy, not the same buffer: JAX's compiled train step donates (frees) the
+            # copy's buffers, which would leave the original's variables deleted
+            variable.assign(keras.ops.convert_to_numpy(value))
     return copy, used
 
 

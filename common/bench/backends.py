@@ -1,0 +1,115 @@
+"""Our training path under each Keras backend, side by side in one run.
+
+    python -m common.bench --backends tensorflow jax torch [--experiments ...]
+
+A process runs one backend (Keras picks it at import), so each backend is measured in a
+child process (``python -m common.bench.backends``) that prints its rows as JSON; the
+parent collects them into one record. A backend that is not installed gets a row that
+says so instead of a number.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from common.records import REPO_ROOT
+
+MARK = "rows: "  # the child's last line: MARK + JSON
+
+
+def across_backends(backends: Sequence[str], experiments: Sequence[str], images: int,
+                    data: str | None, timings: int) -> dict:
+    rows, versions = [], {}
+    for backend in backends:
+        if importlib.util.find_spec(backend) is None:
+            print(f"{backend}: not installed (pip install -r requirements-backends.txt)")
+            rows += [{"experiment": e, "backend": backend, "installed": False}
+                     for e in experiments]
+            continue
+        command = [sys.executable, "-m", "common.bench.backends", "--images", str(images),
+                   "--timings", str(timings), *(["--data", data] if data else []),
+                   *experiments]
+        done = subprocess.run(command, cwd=REPO_ROOT, text=True, stdout=subprocess.PIPE,
+                              env={**os.environ, "KERAS_BACKEND": backend})
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines or not lines[-1].startswith(MARK):
+            raise SystemExit(f"error: the {backend} measurement failed (exit "
+                             f"{done.returncode}); its output is above")
+        child = json.loads(lines[-1].removeprefix(MARK))
+        rows += child["rows"]
+        versions[backend] = child["versions"]
+    return {"images": images, "rows": rows, "backend_versions": versions,
+            "timed_runs": timings, "statistic": "best"}
+
+
+def render(record: dict) -> str:
+    """Training and inference images/s per experiment (rows) and backend (columns)."""
+    backends = list(dict.fromkeys(r["backend"] for r in record["rows"]))
+    experiments = list(dict.fromkeys(r["experiment"] for r in record["rows"]))
+    cell = {(r["experiment"], r["backend"]): r for r in record["rows"]}
+    versions = record.get("backend_versions", {})
+    hardware = record["hardware"]
+    lines = [f"Our training path on each backend ({hardware['cores']} cores, "
+             f"{hardware['cpu']}; {record['images']} training images per timed epoch, best "
+             f"of {record['timed_runs']}; the recipe's batch and `--precision auto`). "
+             "Versions: " + "; ".join(f"{b} {v}" for b, v in versions.items()) + ".\n",
+             "| experiment | " + " | ".join(f"{b} train img/s | {b} inference img/s"
+                                          for b in backends) + " |",
+             "|---|" + "---|---|" * len(backends)]
+    for experiment in experiments:
+        cells = []
+        for backend in backends:
+            r = cell.get((experiment, backend), {})
+            if not r.get("installed", True):
+                cells += ["not installed", "—"]
+            else:
+                # JAX without jit runs op by op: the failure the JAX tests guard against
+                compiled = " (op by op)" if backend == "jax" and not r.get("jit_compile") else ""
+                cells += [f"{r['train_images_per_s']:.0f}{compiled}",
+                          f"{r['inference_images_per_s']:.0f}"]
+        lines.append(f"| {experiment} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _measure_here(argv: Sequence[str]) -> None:
+    """Child: measure ``argv``'s experiments on this process's backend; print the rows."""
+    import argparse
+
+    import keras
+
+    from common.bench import measure
+    from common.bench.runs import _loaded
+    from common.bench.ways import our_way
+    from common.precision import resolve_precision
+
+    parser = argparse.ArgumentParser(prog="python -m common.bench.backends")
+    parser.add_argument("experiments", nargs="+")
+    parser.add_argument("--images", type=int, required=True)
+    parser.add_argument("--timings", type=int, required=True)
+    parser.add_argument("--data", default=None)
+    args = parser.parse_args(argv)
+    measure.set_timings(args.timings)
+    backend, rows, loaded = keras.backend.backend(), [], {}
+    for name in args.experiments:
+        experiment, splits, x, y = _loaded(name, args.data, args.images, loaded)
+        row = our_way(experiment.build_model, experiment.settings, x, y, splits.x_test,
+                      splits.y_test)
+        rows.append({"experiment": name, "backend": backend,
+                     "precision": resolve_precision("auto"),
+                     "batch_size": experiment.settings.batch_size, **row})
+        print(f"{backend:10s} {name:20s} train {row['train_images_per_s']:7.0f} img/s  "
+              f"inference {row['inference_images_per_s']:7.0f} img/s  "
+              f"compiled {row['jit_compile']}", flush=True)
+    module = importlib.import_module({"tensorflow": "tensorflow", "jax": "jax",
+                                      "torch": "torch"}[backend])
+    print(MARK + json.dumps({"rows": rows, "versions": module.__version__}))
+
+
+if __name__ == "__main__":
+    _measure_here(sys.argv[1:])
