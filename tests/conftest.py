@@ -103,14 +103,17 @@ def npz_path(tmp_path: Path, arrays: dict[str, np.ndarray]) -> Path:
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_python(code: str, backend: str, timeout: int = 600,
-               **env: str) -> subprocess.CompletedProcess:
-    """Run ``code`` in a fresh interpreter under ``KERAS_BACKEND=backend`` (a backend is
-    chosen once per process); skip the test where that backend is not installed."""
+def run_python(code: str, backend: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter under ``KERAS_BACKEND=backend``."""
+    return run_under(backend, ["-c", code], timeout)
+
+
+def run_under(backend: str, args: list[str], timeout: int = 600) -> subprocess.CompletedProcess:
+    """``python *args`` under ``KERAS_BACKEND=backend`` (a backend is chosen once per
+    process); skip the test where that backend is not installed."""
     if importlib.util.find_spec(backend) is None:
         pytest.skip(f"{backend} is not installed (pip install -r requirements-backends.txt)")
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout,
-                          env={**os.environ, "KERAS_BACKEND": backend, **env})
+    done = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "KERAS_BACKEND": backend})
     assert done.returncode == 0, done.stderr[-3000:]
     return done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -10,7 +11,10 @@ import pytest
 from keras import layers
 
 from common.augmentation import WholePixelTranslation
-from tests.conftest import run_python
+from common.data import scale
+from common.export import save_model
+from common.registry import find_experiment
+from tests.conftest import run_python, run_under
 
 
 def test_whole_pixel_translation_moves_images_as_random_translation_does() -> None:
@@ -95,3 +99,57 @@ def test_a_confident_wrong_answer_trains_in_float16_on_pytorch() -> None:
     """exp04 on PyTorch with mixed_float16 went NaN at batch 7 on an H200: with the softmax
     in float16, the cross-entropy's gradient 1/p overflowed. Runs on the CPU too."""
     assert run_python(CONFIDENT_AND_WRONG_IN_FLOAT16, "torch").stdout.strip().endswith("ok")
+
+
+PREDICT = """
+import sys
+import numpy as np
+import keras
+import common
+from common.data import scale
+model = keras.models.load_model(sys.argv[1])
+x = np.load(sys.argv[2])["x_test"]
+np.save(sys.argv[3], keras.ops.convert_to_numpy(model.predict(scale(x), verbose=0)))
+"""
+
+
+def predictions_under(backend: str, h5: Path, npz: Path, out: Path) -> np.ndarray:
+    """What plain ``keras.models.load_model`` predicts for the test images under ``backend``."""
+    run_python(f"import sys; sys.argv = ['', {str(h5)!r}, {str(npz)!r}, {str(out)!r}]\n"
+               + PREDICT, backend)
+    return np.load(out)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_trained_on_another_backend_then_tested_and_reloaded_in_tensorflow(
+        backend: str, tmp_path: Path, npz_path: Path) -> None:
+    """The README's two commands under another backend (train, then test), then its .h5
+    in plain Keras on TensorFlow: the same predictions within float tolerance."""
+    models, records = tmp_path / "models", tmp_path / "results"
+    common = ["--data", str(npz_path), "--results-dir", str(records)]
+    for entry, extra in (("train", ["--epochs", "1", "--batch-size", "16",
+                                    "--model-dir", str(models)]),
+                         ("test", ["--model", str(models / "exp02_batchnorm.h5")])):
+        run_under(backend, ["-m", f"experiments.exp02_batchnorm.{entry}", *common, *extra])
+    (test_record,) = (records / "exp02_batchnorm").glob("test-*.json")
+    (train_record,) = (records / "exp02_batchnorm").glob("train-*.json")
+    assert json.loads(train_record.read_text())["versions"]["backend"] == backend
+    h5 = models / "exp02_batchnorm.h5"
+    theirs = predictions_under(backend, h5, npz_path, tmp_path / "theirs.npy")
+    ours = keras.models.load_model(h5).predict(scale(np.load(npz_path)["x_test"]), verbose=0)
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    assert json.loads(test_record.read_text())["test_accuracy"] == pytest.approx(
+        float(np.mean(ours.argmax(1) == np.load(npz_path)["y_test"])))
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_model_saved_on_tensorflow_predicts_the_same_on_another_backend(
+        backend: str, tmp_path: Path, npz_path: Path) -> None:
+    model = find_experiment("exp02_batchnorm").build_model()  # BatchNormalization included
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(0, 0.05, w.shape).astype("float32") + (w if w.any() else 0)
+                       for w in model.get_weights()])
+    h5 = save_model(model, tmp_path / "exp02_batchnorm.h5")
+    ours = model.predict(scale(np.load(npz_path)["x_test"]), verbose=0)
+    theirs = predictions_under(backend, h5, npz_path, tmp_path / "theirs.npy")
+    np.testing.assert_allclose(theirs, ours, atol=1e-5)

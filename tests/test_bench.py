@@ -173,3 +173,20 @@ def test_timings_option_sets_how_many_epochs_are_timed(monkeypatch: pytest.Monke
     assert len(bench_module.train_rate(fit, images=10)[1]) == 8 and asked == [9]
     with pytest.raises(SystemExit, match="--timings must be at least 1, got 0"):
         bench_module.set_timings(0)
+
+
+def test_backends_table_puts_backends_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    from common.bench import backends
+
+    monkeypatch.setattr(backends.importlib.util, "find_spec", lambda name: None)
+    record = backends.across_backends(["torch"], ["exp01_baseline"], 64, None, 1)
+    assert record["rows"] == [{"experiment": "exp01_baseline", "backend": "torch",
+                               "installed": False}]
+    record["rows"] += [
+        {"experiment": "exp01_baseline", "backend": "jax", "jit_compile": False,
+         "train_images_per_s": 100.4, "inference_images_per_s": 900.0},
+        {"experiment": "exp01_baseline", "backend": "tensorflow", "jit_compile": False,
+         "train_images_per_s": 500.0, "inference_images_per_s": 2000.0}]
+    table = backends.render(record | {"hardware": {"cores": 2, "cpu": "x"}})
+    assert ("| exp01_baseline | not installed | — | 100 (op by op) | 900 | 500 | 2000 |"
+            in table)

@@ -35,12 +35,16 @@ def across_backends(backends: Sequence[str], experiments: Sequence[str], images:
         command = [sys.executable, "-m", "common.bench.backends", "--images", str(images),
                    "--timings", str(timings), *(["--data", data] if data else []),
                    *experiments]
-        done = subprocess.run(command, cwd=REPO_ROOT, text=True, stdout=subprocess.PIPE,
-                              env={**os.environ, "KERAS_BACKEND": backend})
-        lines = done.stdout.strip().splitlines()
-        if done.returncode != 0 or not lines or not lines[-1].startswith(MARK):
+        with subprocess.Popen(command, cwd=REPO_ROOT, text=True, stdout=subprocess.PIPE,
+                              env={**os.environ, "KERAS_BACKEND": backend}) as child_process:
+            lines = []
+            for line in child_process.stdout:  # progress as it comes
+                lines.append(line.rstrip("\n"))
+                if not line.startswith(MARK):
+                    print(line, end="", flush=True)
+        if child_process.returncode != 0 or not lines or not lines[-1].startswith(MARK):
             raise SystemExit(f"error: the {backend} measurement failed (exit "
-                             f"{done.returncode}); its output is above")
+                             f"{child_process.returncode}); its output is above")
         child = json.loads(lines[-1].removeprefix(MARK))
         rows += child["rows"]
         versions[backend] = child["versions"]
