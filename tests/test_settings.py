@@ -149,13 +149,19 @@ def test_help_prints_only_its_own_lines() -> None:
                                              ("jax", "No module named 'jax'")])
 def test_a_backend_keras_cannot_start_is_one_line(backend: str, reason: str,
                                                   tmp_path: Path) -> None:
+    env = {**os.environ, "KERAS_BACKEND": backend}
     if backend == "jax" and importlib.util.find_spec("jax") is not None:
-        pytest.skip("jax is installed here")
+        # installed here: shadow it with a package that fails as a missing one does
+        shadow = tmp_path / "shadow" / "jax"
+        shadow.mkdir(parents=True)
+        (shadow / "__init__.py").write_text(
+            "raise ModuleNotFoundError(\"No module named 'jax'\", name='jax')\n")
+        env["PYTHONPATH"] = os.pathsep.join([str(shadow.parent), env.get("PYTHONPATH", "")])
     saved = tmp_path / "exp01_baseline.h5"
     saved.write_bytes(b"an earlier good model")
     done = subprocess.run([sys.executable, "-m", "experiments.exp01_baseline.train",
                            "--model-dir", str(tmp_path)], cwd=REPO, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "KERAS_BACKEND": backend})
+                          text=True, timeout=120, env=env)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert f"KERAS_BACKEND={backend} ({reason})" in done.stderr
