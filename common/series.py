@@ -1,0 +1,147 @@
+"""Train and test a series of experiments in one go, timing it, and pack what it made.
+
+    python -m common.series [--experiments NAME ...] [--out DIR] [-- train options]
+
+Runs the README's two commands for each experiment (``python -m experiments.<name>.train``
+then ``.test``) on the current backend, as separate processes, and writes
+``results/series-<stamp>.json``: each step's training time and test accuracy, the whole
+series' training time, and, where ``nvidia-smi`` exists, the GPU utilisation sampled
+while each step trained (an idle GPU means the host is the bottleneck). With ``--out``,
+the records, plots and saved models of the run are packed into ``DIR/series.tar.gz``:
+what the GPU script (``.ci/gpu-series.sh``) brings back from a lent machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from common.records import (
+    MODELS_DIR,
+    REPO_ROOT,
+    RESULTS_DIR,
+    command_line,
+    environment,
+    git_commit,
+    now_iso,
+    read_records,
+    stamp,
+)
+
+STEPS = ["exp01_baseline", "exp02_batchnorm", "exp03_deeper_l2", "exp04_augmentation"]
+
+
+class GpuSampler:
+    """``nvidia-smi``'s utilisation every 0.5 s while a step runs; nothing without one."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._process: subprocess.Popen | None = None
+        self._reader: threading.Thread | None = None
+
+    def __enter__(self) -> GpuSampler:
+        if shutil.which("nvidia-smi"):
+            self._process = subprocess.Popen(
+                ["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits",
+                 "-lms", "500"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            self._reader = threading.Thread(target=self._read, daemon=True)
+            self._reader.start()
+        return self
+
+    def _read(self) -> None:
+        for line in self._process.stdout:
+            try:
+                self.samples.append(float(line.split(",")[0]))
+            except ValueError:
+                pass
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+
+    def summary(self) -> dict | None:
+        if not self.samples:
+            return None
+        return {"mean_percent": round(statistics.fmean(self.samples), 1),
+                "max_percent": max(self.samples), "samples": len(self.samples)}
+
+
+def run_step(name: str, train_options: Sequence[str], results_dir: Path,
+             model_dir: Path) -> dict:
+    """Train then test one experiment with its entry points; what the records say."""
+    dirs = ["--results-dir", str(results_dir)]
+    started = time.perf_counter()
+    with GpuSampler() as gpu:
+        subprocess.run([sys.executable, "-m", f"experiments.{name}.train", *train_options,
+                        "--model-dir", str(model_dir), *dirs], cwd=REPO_ROOT, check=True)
+    train_wall = time.perf_counter() - started
+    subprocess.run([sys.executable, "-m", f"experiments.{name}.test",
+                    "--model", str(model_dir / f"{name}.h5"), *dirs], cwd=REPO_ROOT,
+                   check=True)
+    records = [r for r in read_records(results_dir) if r["experiment"] == name]
+    train = max((r for r in records if r["kind"] == "train"), key=lambda r: r["finished"])
+    test = max((r for r in records if r["kind"] == "test"), key=lambda r: r["finished"])
+    return {"experiment": name, "target": train["target"],
+            "test_accuracy": test["test_accuracy"],
+            "met": train["target"] is None or test["test_accuracy"] >= train["target"],
+            "train_seconds": train["train_seconds"], "train_wall_seconds": round(train_wall, 1),
+            "precision": train["settings"].get("precision"), "gpu_utilisation": gpu.summary(),
+            "train_record": train["_path"].relative_to(results_dir).as_posix(),
+            "test_record": test["_path"].relative_to(results_dir).as_posix()}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    train_options = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m common.series",
+        description="Train and test each experiment with its entry points, time the "
+                    "series, sample GPU utilisation; options after -- go to every train "
+                    "command (e.g. -- --limit 512 --epochs 1).")
+    parser.add_argument("--experiments", nargs="+", default=STEPS, metavar="NAME",
+                        help="in order (default: the four CIFAR-10 steps)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="also pack the run's records and models into OUT/series.tar.gz")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
+    parser.add_argument("--model-dir", type=Path, default=MODELS_DIR, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    commit, started = git_commit(), now_iso()
+    steps = []
+    for name in args.experiments:
+        steps.append(run_step(name, train_options, args.results_dir, args.model_dir))
+        print(f"series: {name} test accuracy {steps[-1]['test_accuracy']:.4f}, training "
+              f"{steps[-1]['train_seconds']:.0f} s", flush=True)
+    record = {"kind": "series", "command": command_line(), "commit": commit,
+              "started": started, "finished": now_iso(), "train_options": train_options,
+              "steps": steps, "train_seconds": round(sum(s["train_seconds"] for s in steps), 1),
+              **environment()}
+    path = args.results_dir / f"series-{stamp()}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"series: {len(steps)} steps, {record['train_seconds']:.0f} s of training; "
+          f"recorded {path}")
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(args.out / "series.tar.gz", "w:gz") as tar:
+            tar.add(path, arcname=f"results/{path.name}")
+            for step in steps:
+                tar.add(args.results_dir / step["experiment"],
+                        arcname=f"results/{step['experiment']}")
+                tar.add(args.model_dir / f"{step['experiment']}.h5",
+                        arcname=f"saved_models/{step['experiment']}.h5")
+        print(f"packed {args.out / 'series.tar.gz'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""The series command: each step trained and tested by its entry points, timed, packed."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+from common import series
+
+
+def test_series_trains_tests_records_and_packs_each_step(tmp_path: Path,
+                                                         npz_path: Path) -> None:
+    results, models, out = tmp_path / "results", tmp_path / "models", tmp_path / "out"
+    series.main(["--experiments", "exp01_baseline", "--out", str(out),
+                 "--results-dir", str(results), "--model-dir", str(models),
+                 "--", "--epochs", "1", "--batch-size", "16", "--data", str(npz_path)])
+    (path,) = results.glob("series-*.json")
+    record = json.loads(path.read_text())
+    (step,) = record["steps"]
+    assert step["experiment"] == "exp01_baseline" and 0 <= step["test_accuracy"] <= 1
+    assert step["train_seconds"] > 0 and step["gpu_utilisation"] is None  # no GPU here
+    assert record["train_options"][:2] == ["--epochs", "1"]
+    test = json.loads((results / step["test_record"]).read_text())
+    assert test["test_accuracy"] == step["test_accuracy"]
+    with tarfile.open(out / "series.tar.gz") as tar:
+        names = set(tar.getnames())
+    assert {f"results/{path.name}", "saved_models/exp01_baseline.h5",
+            f"results/{step['train_record']}", f"results/{step['test_record']}"} <= names
