@@ -190,3 +190,25 @@ def test_backends_table_puts_backends_side_by_side(monkeypatch: pytest.MonkeyPat
     table = backends.render(record | {"hardware": {"cores": 2, "cpu": "x"}})
     assert ("| exp01_baseline | not installed | — | 100 (op by op) | 900 | 500 | 2000 |"
             in table)
+
+
+def test_curves_table_puts_each_backends_epochs_side_by_side(tmp_path: Path) -> None:
+    from common.bench import backends
+    from common.records import write_record
+
+    for backend, accuracy in (("jax", 0.30), ("tensorflow", 0.35)):
+        folder = tmp_path / backend
+        write_record(folder, "exp04_augmentation", "train-x", {
+            "kind": "train", "experiment": "exp04_augmentation", "model_sha256": backend,
+            "command": "python -m experiments.exp04_augmentation.train --limit 10",
+            "seed": 0, "commit": "abc", "data": {"train": 10}, "train_seconds": 5.0,
+            "hardware": {"cpu": "x", "cores": 2}, "history_csv": "train-x.history.csv",
+            "finished": "2026-11-29T00:00:00"})
+        (folder / "exp04_augmentation" / "train-x.history.csv").write_text(
+            f"epoch,accuracy,val_accuracy\n0,{accuracy},0.1\n1,{accuracy + 0.1},0.2\n")
+        write_record(folder, "exp04_augmentation", "test-x", {
+            "kind": "test", "experiment": "exp04_augmentation", "model_sha256": backend,
+            "test_accuracy": accuracy + 0.05, "finished": "2026-11-29T00:01:00"})
+    table = backends.render_curves(tmp_path)
+    assert "| 2 | 0.4000 | 0.2000 | 0.4500 | 0.2000 |" in table
+    assert "| test | 0.3500 |  | 0.4000 |  |" in table

@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from common.records import REPO_ROOT
 
@@ -117,3 +118,44 @@ def _measure_here(argv: Sequence[str]) -> None:
 
 if __name__ == "__main__":
     _measure_here(sys.argv[1:])
+
+
+def render_curves(folder: Path) -> str:
+    """The same short run under each backend (``folder/<backend>/<experiment>/``): training
+    and validation accuracy per epoch side by side, and the test accuracy of each."""
+    import csv
+
+    from common.records import read_records
+
+    runs = {}
+    for backend_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        records = read_records(backend_dir)
+        trains = [r for r in records if r["kind"] == "train"]
+        if not trains:
+            continue
+        train = trains[-1]
+        tests = [r for r in records
+                 if r["kind"] == "test" and r["model_sha256"] == train["model_sha256"]]
+        with open(train["_path"].parent / train["history_csv"], newline="") as f:
+            history = list(csv.DictReader(f))
+        runs[backend_dir.name] = (train, history, tests[-1] if tests else None)
+    if not runs:
+        return ""
+    first = next(iter(runs.values()))[0]
+    lines = [f"`{first['command']}` under each backend (seed {first['seed']}, "
+             f"{first['data']['train']} training images, commit {first['commit']}; "
+             f"{first['hardware']['cpu']}, {first['hardware']['cores']} cores).\n",
+             "| epoch | " + " | ".join(f"{b} train acc. | {b} val. acc." for b in runs) + " |",
+             "|---|" + "---|---|" * len(runs)]
+    for epoch in range(max(len(h) for _, h, _ in runs.values())):
+        cells = []
+        for _, history, _ in runs.values():
+            row = history[epoch] if epoch < len(history) else {}
+            cells += [f"{float(row['accuracy']):.4f}" if row else "—",
+                      f"{float(row['val_accuracy']):.4f}" if row else "—"]
+        lines.append(f"| {epoch + 1} | " + " | ".join(cells) + " |")
+    tests = [f"{test['test_accuracy']:.4f}" if test else "—" for _, _, test in runs.values()]
+    seconds = [f"{train['train_seconds']:.0f} s" for train, _, _ in runs.values()]
+    for label, values in (("test", tests), ("training time", seconds)):
+        lines.append(f"| {label} | " + "".join(f"{v} |  | " for v in values).rstrip())
+    return "\n".join(lines) + "\n"
