@@ -13,6 +13,7 @@ from pathlib import Path
 import keras
 
 from common.datasets import get_dataset
+from common.devices import devices_option
 from common.optim import OPTIMIZERS, SCHEDULES, check_choice, name_of
 from common.precision import PRECISIONS
 from common.records import MODELS_DIR, RESULTS_DIR
@@ -110,6 +111,10 @@ class RunOptions:
         "auto: mixed_float16 on a GPU, mixed_bfloat16 on a CPU with bf16 instructions (AMX, "
         "AVX-512 BF16), else float32; the saved .h5 is float32 either way",
         choices=PRECISIONS))
+    devices: str = field(default="1", metadata=option(
+        "train data-parallel on N of this machine's devices, or all of them; the global "
+        "batch and the recipe stay the same (JAX or TensorFlow; docs/devices.md)",
+        type=devices_option, metavar="N|all"))
     tensorboard: bool = field(default=False, metadata=option(
         "also write TensorBoard logs to results/<name>/tensorboard", action="store_true"))
     model_dir: Path = field(default=MODELS_DIR, metadata=option(

@@ -25,6 +25,7 @@ from common.callbacks import EpochStats, StopOnNonFiniteLoss
 from common.checkpoints import read_history, resume_callbacks, start_or_resume
 from common.data import Splits, load, one_hot, scale, train_val_split
 from common.datasets import get_dataset
+from common.devices import data_parallel, device_count
 from common.errors import UserError, exit_on_user_error
 from common.export import recipe, save_model, write_train_record
 from common.optim import make_optimizer, make_schedule, name_of
@@ -62,6 +63,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     if run.fresh:
         shutil.rmtree(state_dir, ignore_errors=True)
     precision = resolve_precision(run.precision)  # like bad data, fails before any write
+    devices = device_count(run.devices)
     data = load(get_dataset(settings.dataset), run.data)
     state = start_or_resume(state_dir, _options(settings, run), ADDED_LATER)
 
@@ -70,24 +72,30 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     print(f"data: {data.source} - {len(batches.x)} train / {len(validation[0])} validation / "
           f"{len(data.x_test)} test images")
 
-    model = build_model()  # the stock float32 network: what gets saved
+    model = build_model()  # the stock float32 network, on one device: what gets saved
     model.summary()
-    trained, core, speedups = training_model(model, settings, precision,
-                                             len(batches) * settings.epochs)
-    callbacks = [StopOnNonFiniteLoss(), EpochStats(),
-                 *resume_callbacks(state_dir, batches, settings.keep == "last")]
-    if run.tensorboard:
-        callbacks.append(keras.callbacks.TensorBoard(run.results_dir / name / "tensorboard"))
-    trained.fit(fit_inputs(batches), epochs=settings.epochs, validation_data=validation,
-                callbacks=callbacks,
-                shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
-                verbose=1 if sys.stdout.isatty() else 2)  # logs get a line per epoch
+    with data_parallel(devices) as device_names:  # the copy that trains spans them
+        if devices > 1:
+            print(f"training data-parallel on {devices} devices: {', '.join(device_names)}")
+        # Keras 3.15's multi-step loop fails under MirroredStrategy (placeholder not fed)
+        mirrored = devices > 1 and keras.backend.backend() == "tensorflow"
+        trained, core, speedups = training_model(model, settings, precision,
+                                                 len(batches) * settings.epochs,
+                                                 steps_per_execution=1 if mirrored else None)
+        callbacks = [StopOnNonFiniteLoss(), EpochStats(),
+                     *resume_callbacks(state_dir, batches, settings.keep == "last")]
+        if run.tensorboard:
+            callbacks.append(keras.callbacks.TensorBoard(run.results_dir / name / "tensorboard"))
+        trained.fit(fit_inputs(batches), epochs=settings.epochs, validation_data=validation,
+                    callbacks=callbacks,
+                    shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
+                    verbose=1 if sys.stdout.isatty() else 2)  # logs get a line per epoch
+        trained.load_weights(state_dir / "kept.weights.h5")
+        model.set_weights(core.get_weights())  # the trained values, in the stock layers
 
     history = read_history(state_dir / "history.csv")
     best_epoch = (len(history["loss"]) if settings.keep == "last"
                   else int(np.argmax(history["val_accuracy"])) + 1)
-    trained.load_weights(state_dir / "kept.weights.h5")
-    model.set_weights(core.get_weights())  # the trained values, in the stock layers
     model_path = save_model(model, run.model_dir / f"{name}.h5")
 
     described = {**settings.describe(), "precision": precision, **speedups,
@@ -107,6 +115,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "train_accuracy": history["accuracy"][best_epoch - 1],
         "train_seconds": round(sum(history["seconds"]), 1),
         "wall_seconds": round(time.perf_counter() - wall_start, 1),  # this invocation
+        "devices": device_names,
         "resumed": state["resumed"],
         "started": state["started"],
     }, model_path, history, state_dir / "history.csv", run.results_dir,

@@ -108,12 +108,14 @@ def run_python(code: str, backend: str, timeout: int = 600) -> subprocess.Comple
     return run_under(backend, ["-c", code], timeout)
 
 
-def run_under(backend: str, args: list[str], timeout: int = 600) -> subprocess.CompletedProcess:
+def run_under(backend: str, args: list[str], timeout: int = 600,
+              **env: str) -> subprocess.CompletedProcess:
     """``python *args`` under ``KERAS_BACKEND=backend`` (a backend is chosen once per
-    process); skip the test where that backend is not installed."""
+    process) and ``env``; skip the test where that backend is not installed."""
     if importlib.util.find_spec(backend) is None:
         pytest.skip(f"{backend} is not installed (pip install -r requirements-backends.txt)")
     done = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "KERAS_BACKEND": backend})
+                          timeout=timeout,
+                          env={**os.environ, "KERAS_BACKEND": backend, **env})
     assert done.returncode == 0, done.stderr[-3000:]
     return done

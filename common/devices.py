@@ -1,0 +1,89 @@
+"""Data-parallel training across this machine's devices, on the engines Keras ships.
+
+``--devices N|all`` trains the same recipe (the same global batch, split across the
+devices) on N of them:
+
+- JAX: ``keras.distribution.DataParallel``. The step is one program over the whole batch,
+  sharded by XLA, so BatchNormalization's statistics are those of the global batch:
+  the arithmetic of one device, summed in another order.
+- TensorFlow: ``tf.distribute.MirroredStrategy``. Each replica runs its share of the batch;
+  gradients are summed, but BatchNormalization normalizes each replica's share by itself.
+- PyTorch: Keras 3.15 has no data parallelism there; asking for more than one device is
+  an error that says which backends do.
+
+One device (the default) changes nothing. ``tests/test_devices.py`` trains on two virtual
+CPU devices; docs/devices.md says how to run on N GPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import keras
+
+from common.errors import UserError
+
+
+def devices_option(value: str) -> str:
+    """argparse type: a positive number of devices, or 'all'."""
+    if value == "all" or (value.isdigit() and int(value) >= 1):
+        return value
+    raise argparse.ArgumentTypeError(f"expected a positive number of devices or 'all', "
+                                     f"got {value!r}")
+
+
+def local_devices() -> list[str]:
+    """The devices Keras' backend trains on here: its GPUs, else its CPUs (JAX and
+    TensorFlow can split a CPU into several virtual ones, see docs/devices.md)."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        return keras.distribution.list_devices()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [d.name for d in (tf.config.list_logical_devices("GPU")
+                                 or tf.config.list_logical_devices("CPU"))]
+    if backend == "torch":
+        import torch
+
+        return ([f"cuda:{i}" for i in range(torch.cuda.device_count())] or ["cpu"])
+    return ["cpu"]
+
+
+def device_count(devices: str) -> int:
+    """How many devices ``--devices`` asks for; UserError if this machine has fewer."""
+    available = local_devices()
+    count = len(available) if devices == "all" else int(devices)
+    if count > len(available):
+        raise UserError(f"--devices {devices}: the {keras.backend.backend()} backend sees "
+                        f"{len(available)} device(s) here ({', '.join(available)}); ask for "
+                        f"at most {len(available)}, or 'all'")
+    if count > 1 and keras.backend.backend() not in ("jax", "tensorflow"):
+        raise UserError(f"--devices {devices}: Keras 3.15 trains on several devices with "
+                        "KERAS_BACKEND=jax (keras.distribution) or tensorflow "
+                        f"(MirroredStrategy), not {keras.backend.backend()}")
+    return count
+
+
+@contextmanager
+def data_parallel(count: int) -> Iterator[list[str]]:
+    """Inside: models are made, compiled and trained across the first ``count`` devices.
+    Yields their names (one device: nothing changes, and the list has one name)."""
+    chosen = local_devices()[:count]
+    if count == 1:
+        yield chosen
+        return
+    if keras.backend.backend() == "jax":
+        previous = keras.distribution.distribution()
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=chosen))
+        try:
+            yield chosen
+        finally:
+            keras.distribution.set_distribution(previous)
+    else:
+        import tensorflow as tf
+
+        with tf.distribute.MirroredStrategy(devices=chosen).scope():
+            yield chosen
