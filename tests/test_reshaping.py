@@ -42,9 +42,10 @@ def layer_digest(path: Path) -> dict[str, dict]:
 
 @pytest.mark.parametrize("name, precision", [
     ("exp01_baseline", "float32"), ("exp02_batchnorm", "float32"),
-    ("exp04_augmentation", "float32"),
-    pytest.param("exp02_batchnorm", "mixed_bfloat16", marks=pytest.mark.skipif(
-        not SAME_MACHINE, reason="bf16 kernels differ between CPU kinds"))])
+    ("exp04_augmentation", "float32")])
+# The reference's mixed_bfloat16 runs no longer apply: since 1da4fc4 the training copy
+# keeps the output layer in float32 (Keras' mixed-precision rule; PyTorch went NaN without
+# it), a deliberate change of what mixed precision computes. float32 is unchanged.
 def test_training_reproduces_the_weights_from_before_the_reshaping(
         name: str, precision: str, tmp_path: Path, npz_path: Path) -> None:
     experiment = importlib.import_module(f"experiments.{name}.train")
