@@ -23,10 +23,13 @@ class EpochShuffledBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int,
-                 num_classes: int) -> None:
+                 num_classes: int, multiple_of: int = 1) -> None:
         super().__init__()
         self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
         self.num_classes = num_classes
+        # a batch split over N devices on JAX must hold a multiple of N images: the last,
+        # short batch of an epoch leaves out its remainder (at most N - 1 images)
+        self.multiple_of = multiple_of
         self._order_variable = None  # the order as tf_dataset() reads it
         self.set_epoch(0)
 
@@ -67,6 +70,7 @@ class EpochShuffledBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         batch = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        batch = batch[:len(batch) - len(batch) % self.multiple_of]
         return scale(self.x[batch]), one_hot(self.y[batch], self.num_classes)
 
 

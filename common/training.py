@@ -68,7 +68,12 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     state = start_or_resume(state_dir, _options(settings, run), ADDED_LATER)
 
     keras.utils.set_random_seed(run.seed)
-    batches, validation = split(data, settings, run)
+    # JAX shards every batch evenly over the devices (TensorFlow's strategy splits any)
+    multiple = devices if keras.backend.backend() == "jax" else 1
+    if settings.batch_size % multiple:
+        raise UserError(f"--batch-size {settings.batch_size} does not split evenly over "
+                        f"{devices} devices: use a multiple of {devices}")
+    batches, validation = split(data, settings, run, multiple)
     print(f"data: {data.source} - {len(batches.x)} train / {len(validation[0])} validation / "
           f"{len(data.x_test)} test images")
 
@@ -129,15 +134,17 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     return json.loads(record_path.read_text())
 
 
-def split(data: Splits, settings: Settings, run: RunOptions
+def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 1
           ) -> tuple[EpochShuffledBatches, tuple[np.ndarray, np.ndarray]]:
-    """Training batches and the (scaled, one-hot) validation set, class-balanced."""
+    """Training batches and the (scaled, one-hot) validation set, class-balanced; every
+    batch of either a multiple of ``multiple_of`` images (devices on JAX)."""
     classes = data.dataset.num_classes
     train_idx, val_idx = train_val_split(data.y_train, settings.val_fraction)
     if run.limit:
         train_idx, val_idx = train_idx[:run.limit], val_idx[:max(run.limit // 9, 10)]
+    val_idx = val_idx[:len(val_idx) - len(val_idx) % multiple_of]
     batches = EpochShuffledBatches(data.x_train[train_idx], data.y_train[train_idx],
-                                   settings.batch_size, run.seed, classes)
+                                   settings.batch_size, run.seed, classes, multiple_of)
     return batches, (scale(data.x_train[val_idx]), one_hot(data.y_train[val_idx], classes))
 
 

@@ -115,3 +115,18 @@ def test_devices_must_be_a_positive_number_or_all(value: str) -> None:
     assert devices_option("all") == "all" and devices_option("3") == "3"
     with pytest.raises(argparse.ArgumentTypeError, match="positive number of devices"):
         devices_option(value)
+
+
+def test_jax_batches_that_do_not_split_evenly(tmp_path: Path, npz_path: Path) -> None:
+    """101 training images in batches of 16 end with a batch of 5, 11 validation images:
+    on two JAX devices each is cut to an even count; an odd batch size is refused."""
+    run_under("jax", ["-m", f"experiments.{NAME}.train",
+                      *train_args(tmp_path, npz_path, 2, epochs=1), "--limit", "101"],
+              **TWO_JAX_CPUS)
+    record, _ = finished_run(tmp_path, 2)
+    assert record["data"]["train"] == 101 and record["data"]["validation"] == 10
+    done = subprocess.run([sys.executable, "-m", f"experiments.{NAME}.train",
+                           *train_args(tmp_path, npz_path, 2), "--batch-size", "15"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "KERAS_BACKEND": "jax", **TWO_JAX_CPUS})
+    assert done.returncode == 2 and "does not split evenly over 2 devices" in done.stderr
