@@ -29,6 +29,14 @@ def _cosine(learning_rate: float, total_steps: int) -> Schedule:
     return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
 
 
+def _warmup_cosine(learning_rate: float, total_steps: int) -> Schedule:
+    # Keras' own warm-up: linear from 0 over the first 5% of steps, then cosine to 0
+    warmup = total_steps // 20
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(total_steps - warmup, 1), warmup_target=learning_rate,
+        warmup_steps=warmup)
+
+
 def _constant(learning_rate: float, total_steps: int) -> float:
     return learning_rate
 
@@ -36,6 +44,8 @@ def _constant(learning_rate: float, total_steps: int) -> float:
 SCHEDULES: dict[str, ScheduleFactory] = {
     "cosine": _cosine,  # decay to 0 over the run
     "constant": _constant,  # the slides'
+    # for SGD at a high rate: random BatchNormalized weights take large first steps
+    "warmup_cosine": _warmup_cosine,
 }
 # Weight decay shrinks kernels only: biases and BatchNormalization's scale and shift stay free.
 NOT_DECAYED = ["bias", "gamma", "beta"]

@@ -62,8 +62,9 @@ class Settings:
         default="adam", metadata=option("adam (the slides'), sgd (Nesterov momentum 0.9), or "
                                         "the recipe's own", choices=OPTIMIZERS))
     schedule: str | Callable = field(default="cosine", metadata=option(
-        "learning rate over the run: cosine (decays to 0), constant (the slides'), or the "
-        "recipe's own", choices=SCHEDULES))
+        "learning rate over the run: cosine (decays to 0), warmup_cosine (rises from 0 "
+        "over the first 5%%, then cosine), constant (the slides'), or the recipe's own",
+        choices=SCHEDULES))
     val_fraction: float = field(default=0.1, metadata=option(
         "share of each class held out for validation (the slides' validation_split)",
         type=open_fraction))
