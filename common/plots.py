@@ -110,6 +110,7 @@ def validation_curves(curves: dict[str, Sequence[float]], path: Path) -> Path:
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation accuracy")
     ax.grid(alpha=0.3)
-    ax.legend()
+    if curves:  # none when the only records are ensembles (no curve of their own)
+        ax.legend()
     ax.set_title("Validation accuracy of each experiment")
     return _save(fig, path)

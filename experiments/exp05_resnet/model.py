@@ -36,8 +36,8 @@ def residual_block(x: keras.KerasTensor, filters: int, stride: int,
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
-def build_model(input_shape: tuple[int, int, int] = (32, 32, 3),
-                classes: int = 10) -> keras.Model:
+def build_model(input_shape: tuple[int, int, int] = (32, 32, 3), classes: int = 10,
+                name: str = "exp05_resnet") -> keras.Model:
     inputs = keras.Input(shape=input_shape, name="input")
     x = _conv(WIDTHS[0], 3, 1, "stem_conv")(inputs)
     x = layers.BatchNormalization(name="stem_bn")(x)
@@ -49,4 +49,4 @@ def build_model(input_shape: tuple[int, int, int] = (32, 32, 3),
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     outputs = layers.Dense(classes, activation="softmax", kernel_initializer="he_normal",
                            kernel_regularizer=regularizers.l2(L2), name="output")(x)
-    return keras.Model(inputs, outputs, name="exp05_resnet")
+    return keras.Model(inputs, outputs, name=name)

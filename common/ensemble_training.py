@@ -1,0 +1,113 @@
+"""The train entry point of an ensemble step: train its members, then save them as one.
+
+Each member is an ordinary run of the member experiment (its own recipe, seeds ``--seed``,
+``--seed`` + 1, ...), made by ``common.training.train``: it resumes, saves
+``saved_models/<name>_members/seed<N>/<member>.h5`` and records itself under
+``results/<member>/``, where it counts as one more seed of that step. A member whose file
+and record are already there is reused, so an interrupted ensemble resumes member by
+member. The ensemble (``common.ensemble.averaged_ensemble``) is saved as
+``saved_models/<name>.h5`` with a record listing its members; its training time is theirs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import keras
+
+from common.errors import exit_on_user_error
+from common.export import model_config_sha256, save_model
+from common.files import sha256_of
+from common.model_io import load_h5
+from common.records import (
+    command_line,
+    environment,
+    git_commit,
+    now_iso,
+    read_records,
+    relative,
+    stamp,
+    write_record,
+)
+from common.results_report import wall_seconds
+from common.settings import RunOptions, Settings, parse
+from common.training import train
+
+
+def train_ensemble_main(name: str, member: str, build_member: Callable[..., keras.Model],
+                        build_ensemble: Callable[[Sequence[keras.Model]], keras.Model],
+                        settings: Settings, count: int,
+                        argv: Sequence[str] | None = None) -> None:
+    """Command-line entry: the member's options, for every member."""
+    settings, run = parse(name, settings, argv)
+    exit_on_user_error(lambda: train_ensemble(name, member, build_member, build_ensemble,
+                                              settings, run, count))
+
+
+def member_path(name: str, member: str, seed: int, model_dir: Path) -> Path:
+    return model_dir / f"{name}_members" / f"seed{seed}" / f"{member}.h5"
+
+
+def finished_member(path: Path, member: str, results_dir: Path) -> dict | None:
+    """The train record of the model at ``path``, if it is there and was recorded."""
+    if not path.is_file():
+        return None
+    sha = sha256_of(path)
+    return next((r for r in reversed(read_records(results_dir))
+                 if r["kind"] == "train" and r["experiment"] == member
+                 and r["model_sha256"] == sha), None)
+
+
+def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Model],
+                   build_ensemble: Callable[[Sequence[keras.Model]], keras.Model],
+                   settings: Settings, run: RunOptions, count: int) -> dict:
+    """Train (or reuse) ``count`` members of experiment ``member`` with ``settings`` and
+    save their mirror-averaged ensemble; return its record."""
+    commit = git_commit()
+    started = time.perf_counter()
+    records, members = [], []
+    for i, seed in enumerate(range(run.seed, run.seed + count), start=1):
+        path = member_path(name, member, seed, run.model_dir)
+        record = finished_member(path, member, run.results_dir)
+        if record is None:
+            print(f"\nmember {i} of {count}: {member} with seed {seed}")
+            train(member, build_member, settings, replace(run, seed=seed, model_dir=path.parent))
+            record = finished_member(path, member, run.results_dir)
+        else:
+            print(f"member {i} of {count}: {relative(path)} is trained "
+                  f"({relative(record['_path'])})")
+        records.append(record)
+        trained = load_h5(path, f"python -m experiments.{name}.train")
+        members.append(build_member(name=f"member{i}"))  # distinct names inside the ensemble
+        members[-1].set_weights(trained.get_weights())
+    model = build_ensemble(members)
+    model_path = save_model(model, run.model_dir / f"{name}.h5")
+    first = records[0]
+    described = {**first["settings"], "members": count, "member": member,
+                 "mirror_averaged": True}
+    out = write_record(run.results_dir, name, f"train-{stamp()}-seed{run.seed}", {
+        "kind": "train", "experiment": name, "idea": settings.idea, "target": settings.target,
+        "command": command_line(), "commit": commit, "seed": run.seed,
+        "data": first["data"], "settings": described,
+        "recipe": {"id": f"{count}x{first['recipe']['id']}",
+                   "model_config_sha256": model_config_sha256(model)},
+        "params": model.count_params(),
+        "epochs_run": first["epochs_run"],
+        "train_seconds": round(sum(wall_seconds(r) for r in records), 1),  # the members'
+        "wall_seconds": round(sum(wall_seconds(r) for r in records), 1),
+        "assembly_seconds": round(time.perf_counter() - started, 1),
+        "members": [{"seed": r["seed"], "model_file": r["model_file"],
+                     "model_sha256": r["model_sha256"],
+                     "record": relative(r["_path"])}
+                    for r in records],
+        "started": first["started"], "finished": now_iso(),
+        "model_file": relative(model_path), "model_sha256": sha256_of(model_path),
+        **environment()})
+    print(f"\nsaved {relative(model_path)} ({count} members, each image and its mirror "
+          f"image) and {relative(out)}")
+    print(f"next: python -m experiments.{name}.test")
+    return json.loads(out.read_text())

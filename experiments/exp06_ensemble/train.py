@@ -1,0 +1,24 @@
+"""Train step 6: MEMBERS step-5 networks with different seeds, saved as one ensemble.
+
+    python -m experiments.exp06_ensemble.train [--seed S --epochs N --data PATH]
+
+Every member is an ordinary exp05 run (exp05's recipe and options; seeds S, S+1, ...),
+recorded under results/exp05_resnet/; a member already trained is reused, so an
+interrupted command resumes where it stopped. The ensemble is saved_models/exp06_ensemble.h5.
+"""
+
+from dataclasses import replace
+from pathlib import Path
+
+from common.ensemble_training import train_ensemble_main
+from experiments.exp05_resnet.model import build_model as build_member
+from experiments.exp05_resnet.train import SETTINGS as MEMBER_SETTINGS
+
+from .model import MEMBERS, build_model
+
+SETTINGS = replace(MEMBER_SETTINGS, idea=f"ensemble of {MEMBERS} ResNet-20s, mirror-averaged",
+                   target=0.94)
+
+if __name__ == "__main__":
+    train_ensemble_main(Path(__file__).parent.name, "exp05_resnet", build_member, build_model,
+                        SETTINGS, MEMBERS)

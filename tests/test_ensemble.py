@@ -1,0 +1,103 @@
+"""Step 6's ensemble: one stock-Keras model that averages its members over each image and
+its mirror image, trained member by member (a member already trained is reused)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from common import ensemble_training
+from common.ensemble import averaged_ensemble
+from common.ensemble_training import train_ensemble_main
+from experiments.exp05_resnet.model import build_model as build_resnet
+from experiments.exp05_resnet.train import SETTINGS as EXP05
+from experiments.exp06_ensemble.model import MEMBERS, build_model
+from tests.conftest import run_python
+
+
+def members(count: int = 2) -> list[keras.Model]:
+    keras.utils.set_random_seed(1)
+    return [build_resnet(name=f"member{i}") for i in range(1, count + 1)]
+
+
+def images(n: int = 4) -> np.ndarray:
+    return np.random.default_rng(0).random((n, 32, 32, 3), dtype=np.float32)
+
+
+def test_the_ensemble_averages_every_member_over_the_image_and_its_mirror() -> None:
+    nets, x = members(), images()
+    expected = np.mean([net.predict(view, verbose=0) for net in nets
+                        for view in (x, x[:, :, ::-1])], axis=0)
+    got = averaged_ensemble(nets, "ensemble").predict(x, verbose=0)
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    # not the average over the image alone: the mirror image is really shown
+    unmirrored = np.mean([net.predict(x, verbose=0) for net in nets], axis=0)
+    assert np.abs(got - unmirrored).max() > 1e-4
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_the_mirror_is_exact_and_not_trainable() -> None:
+    x = images()
+    model = averaged_ensemble(members(1), "one", mirrored=True)
+    flip = keras.Model(model.input, model.get_layer("mirror_width_back").output)
+    np.testing.assert_array_equal(flip.predict(x, verbose=0), x[:, :, ::-1])
+    assert not model.get_layer("mirror_reverse").trainable_weights
+
+
+def test_members_need_distinct_names() -> None:
+    with pytest.raises(ValueError, match="distinct names"):
+        averaged_ensemble([build_resnet(), build_resnet()], "twins")
+
+
+def test_exp06_is_its_members_and_nothing_else() -> None:
+    model = build_model()
+    mirror_matrix = 32 * 32
+    assert model.count_params() == MEMBERS * build_resnet().count_params() + mirror_matrix
+    assert [type(layer).__name__ for layer in model.layers].count("Functional") == MEMBERS
+
+
+def test_the_saved_ensemble_loads_in_plain_keras_on_every_backend(tmp_path: Path) -> None:
+    """No project code: a fresh interpreter that imports only keras and numpy."""
+    path, x = tmp_path / "ensemble.h5", images()
+    model = averaged_ensemble(members(), "ensemble")
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
+    model.save(path)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "p.npy", model.predict(x, verbose=0))
+    for backend in ("tensorflow", "jax", "torch"):
+        run_python(f"""
+import keras, numpy as np
+model = keras.models.load_model({str(path)!r})
+p = model.predict(np.load({str(tmp_path / 'x.npy')!r}), verbose=0)
+np.testing.assert_allclose(p, np.load({str(tmp_path / 'p.npy')!r}), atol=1e-5)
+""", backend)
+
+
+def test_ensemble_training_trains_each_member_once_and_records_them(
+        tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = ["--epochs", "1", "--batch-size", "32", "--data", str(npz_path), "--seed", "5",
+            "--model-dir", str(tmp_path / "models"), "--results-dir", str(tmp_path / "results")]
+    train_ensemble_main("exp06_ensemble", "exp05_resnet", build_resnet, build_model, EXP05,
+                        MEMBERS, argv)
+    saved = tmp_path / "models" / "exp06_ensemble.h5"
+    record = json.loads(next((tmp_path / "results" / "exp06_ensemble").glob("train-*.json"))
+                        .read_text())
+    assert [m["seed"] for m in record["members"]] == list(range(5, 5 + MEMBERS))
+    member_records = sorted((tmp_path / "results" / "exp05_resnet").glob("train-*.json"))
+    assert len(member_records) == MEMBERS  # each member is one more exp05 run
+    assert record["train_seconds"] == pytest.approx(sum(
+        json.loads(p.read_text())["wall_seconds"] for p in member_records), abs=0.2)
+    before = keras.models.load_model(saved).predict(images(), verbose=0)
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a trained member was trained again")
+
+    monkeypatch.setattr(ensemble_training, "train", no_training)
+    train_ensemble_main("exp06_ensemble", "exp05_resnet", build_resnet, build_model, EXP05,
+                        MEMBERS, argv)  # the members are there: only the assembly runs
+    after = keras.models.load_model(saved).predict(images(), verbose=0)
+    np.testing.assert_array_equal(after, before)
