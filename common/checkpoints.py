@@ -68,17 +68,49 @@ class EpochKeyedRandomness(keras.callbacks.Callback):
                 var.assign(keras.ops.convert_to_tensor([seed, epoch << 20], dtype=var.dtype))
 
 
-def resume_callbacks(state_dir: Path, batches: EpochShuffledBatches,
-                     keep_last: bool) -> list[keras.callbacks.Callback]:
+class RestoreOnly(keras.callbacks.BackupAndRestore):
+    """Restores a backup as its parent does, and never writes or deletes one: the callback
+    of a multi-process run's other processes, whose backups process 0 writes.
+
+    It still saves the weights when process 0 does, into ``scratch``: on JAX, Keras'
+    saving makes variables, which across processes is a collective all of them join.
+    """
+
+    def __init__(self, backup_dir: Path, scratch: Path, **kwargs: object) -> None:
+        super().__init__(backup_dir, **kwargs)
+        self.scratch = scratch
+
+    def _save_model(self) -> None:
+        self.model.save_weights(self.scratch / "backup.weights.h5", overwrite=True)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        pass
+
+
+def resume_callbacks(state_dir: Path, batches: EpochShuffledBatches, keep_last: bool,
+                     scratch: Path | None = None) -> list[keras.callbacks.Callback]:
     """Kept weights, then the backup, then the history line that marks the epoch done:
-    in this order a kill -9 at any point leaves a state the same command resumes."""
+    in this order a kill -9 at any point leaves a state the same command resumes.
+
+    With ``scratch`` (a process other than 0 of several): the same decisions and saves,
+    made from the backup process 0 writes, into ``scratch``; nothing in ``state_dir``
+    is written.
+    """
     previous = read_history(state_dir / "history.csv")  # a resumed run must beat its best
-    return [EpochKeyedRandomness(batches),
-            KeepWeights(state_dir / "kept.weights.h5",
-                        max(previous.get("val_accuracy") or [-math.inf]), keep_last),
-            # two generations: a kill -9 while writing one leaves the other
-            keras.callbacks.BackupAndRestore(state_dir / "backup", double_checkpoint=True),
-            keras.callbacks.CSVLogger(state_dir / "history.csv", append=True)]
+    best = max(previous.get("val_accuracy") or [-math.inf])
+    if scratch is None:
+        kept, backup = state_dir / "kept.weights.h5", keras.callbacks.BackupAndRestore(
+            state_dir / "backup", double_checkpoint=True)  # two generations: a kill -9
+        # while writing one leaves the other
+    else:
+        kept = scratch / "kept.weights.h5"
+        if (state_dir / "kept.weights.h5").is_file():  # what process 0 starts from
+            shutil.copyfile(state_dir / "kept.weights.h5", kept)
+        backup = RestoreOnly(state_dir / "backup", scratch, double_checkpoint=True)
+    callbacks = [EpochKeyedRandomness(batches), KeepWeights(kept, best, keep_last), backup]
+    if scratch is None:
+        callbacks.append(keras.callbacks.CSVLogger(state_dir / "history.csv", append=True))
+    return callbacks
 
 
 def start_or_resume(state_dir: Path, options: dict, added_later: dict) -> dict:

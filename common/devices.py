@@ -13,11 +13,18 @@ devices) on N of them:
 
 One device (the default) changes nothing. ``tests/test_devices.py`` trains on two virtual
 CPU devices; docs/devices.md says how to run on N GPUs.
+
+Several processes (several hosts, or several on one) train one model together on JAX:
+each is started with the settings ``keras.distribution.initialize`` reads from the
+environment (``KERAS_DISTRIBUTION_JOB_ADDRESSES``, ``..._NUM_PROCESSES``,
+``..._PROCESS_ID``) and ``--devices all``. Each feeds its own share of every global batch;
+process 0 alone writes backups, the ``.h5`` and the record.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,6 +39,35 @@ def devices_option(value: str) -> str:
         return value
     raise argparse.ArgumentTypeError(f"expected a positive number of devices or 'all', "
                                      f"got {value!r}")
+
+
+PROCESS_SETTINGS = ("KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES",
+                    "KERAS_DISTRIBUTION_PROCESS_ID")
+
+
+class PeerLost(UserError):
+    """Another process of a multi-process run stopped; this one cannot go on alone."""
+
+    exit_at_once = True
+
+
+def join_processes() -> tuple[int, int]:
+    """(this process's index, the number of processes) of the run. With the environment's
+    multi-process settings, joins the others through ``keras.distribution.initialize``
+    (call it before anything asks for a device); else (0, 1)."""
+    if int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "1")) <= 1:
+        return 0, 1
+    if keras.backend.backend() != "jax":
+        raise UserError(f"{', '.join(PROCESS_SETTINGS)} are set: several processes train "
+                        f"one model with KERAS_BACKEND=jax in Keras 3.15, not "
+                        f"{keras.backend.backend()} (docs/devices.md)")
+    import jax
+
+    if not jax.distributed.is_initialized():
+        print(f"joining the run's processes at {os.environ.get(PROCESS_SETTINGS[0])} "
+              f"(gives up after 5 minutes)")
+        keras.distribution.initialize()
+    return jax.process_index(), jax.process_count()
 
 
 def local_devices() -> list[str]:
@@ -54,8 +90,12 @@ def local_devices() -> list[str]:
 
 def device_count(devices: str) -> int:
     """How many devices ``--devices`` asks for; UserError if this machine has fewer."""
-    available = local_devices()
+    available = local_devices()  # every process's, when several train together
     count = len(available) if devices == "all" else int(devices)
+    processes = join_processes()[1]
+    if processes > 1 and count != len(available):
+        raise UserError(f"--devices {devices}: {processes} processes train together on all "
+                        f"their {len(available)} devices; use --devices all")
     if count > len(available):
         raise UserError(f"--devices {devices}: the {keras.backend.backend()} backend sees "
                         f"{len(available)} device(s) here ({', '.join(available)}); ask for "
@@ -77,7 +117,9 @@ def data_parallel(count: int) -> Iterator[list[str]]:
         return
     if keras.backend.backend() == "jax":
         previous = keras.distribution.distribution()
-        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=chosen))
+        # several processes: each feeds its own share of every batch (common.pipeline)
+        keras.distribution.set_distribution(keras.distribution.DataParallel(
+            devices=chosen, auto_shard_dataset=join_processes()[1] == 1))
         try:
             yield chosen
         finally:

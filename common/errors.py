@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -11,6 +12,10 @@ class UserError(Exception):
 
     Entry points print its message as one line and exit non-zero, without a traceback.
     """
+
+    # Leave at once, skipping interpreter shutdown: a multi-process JAX run's shutdown
+    # waits for its lost peer (common.devices.PeerLost).
+    exit_at_once = False
 
 
 class DataError(UserError):
@@ -27,6 +32,10 @@ def exit_on_user_error(main: Callable[[], object]) -> None:
         main()
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
+        if err.exit_at_once:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(2)
         sys.exit(2)
     except KeyboardInterrupt:
         print("\ninterrupted: rerun the same command to resume from the last completed epoch",

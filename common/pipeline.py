@@ -23,10 +23,14 @@ class EpochShuffledBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int,
-                 num_classes: int, multiple_of: int = 1) -> None:
+                 num_classes: int, multiple_of: int = 1, shard: tuple[int, int] = (0, 1)
+                 ) -> None:
         super().__init__()
         self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
         self.num_classes = num_classes
+        # (i, n): this is process i of n training together; it feeds the i-th n-th of
+        # every batch, and the processes' shares make up the batch of one process
+        self.shard = shard
         # a batch split over N devices on JAX must hold a multiple of N images: the last,
         # short batch of an epoch leaves out its remainder (at most N - 1 images)
         self.multiple_of = multiple_of
@@ -71,6 +75,9 @@ class EpochShuffledBatches(keras.utils.PyDataset):
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         batch = self.order[index * self.batch_size:(index + 1) * self.batch_size]
         batch = batch[:len(batch) - len(batch) % self.multiple_of]
+        index, count = self.shard
+        share = len(batch) // count  # multiple_of is a multiple of count
+        batch = batch[index * share:(index + 1) * share]
         return scale(self.x[batch]), one_hot(self.y[batch], self.num_classes)
 
 

@@ -15,8 +15,10 @@ import importlib.util
 import json
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -25,7 +27,7 @@ from common.callbacks import EpochStats, StopOnNonFiniteLoss
 from common.checkpoints import read_history, resume_callbacks, start_or_resume
 from common.data import Splits, load, one_hot, scale, train_val_split
 from common.datasets import get_dataset
-from common.devices import data_parallel, device_count
+from common.devices import PeerLost, data_parallel, device_count, join_processes
 from common.errors import UserError, exit_on_user_error
 from common.export import recipe, save_model, write_train_record
 from common.optim import make_optimizer, make_schedule, name_of
@@ -39,6 +41,8 @@ from common.training_copy import training_copy
 # (exp01 +5%, exp04 +5% on the AMD EPYC; results/bench/sweep-20261124-0146*.json). Callbacks
 # and the progress bar see every 8th batch; the weights are the same. PyTorch allows only 1.
 STEPS_PER_EXECUTION = 8
+# How a collective fails on JAX when another process of the run has died (tests/test_devices.py)
+PEER_FAILURES = ("Gloo", "Connection reset", "heartbeat", "coordination service")
 # Options a backup from before they existed ran with: the value it implicitly had.
 ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
                "schedule": "cosine", "val_fraction": 0.1, "keep": "best"}
@@ -57,15 +61,19 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     wall_start = time.perf_counter()
     commit = git_commit()  # the code this run starts with, before anyone edits it
     state_dir = run.model_dir / "checkpoints" / name  # backups of a run in progress
+    process, processes = join_processes()  # one, unless the environment says several
+    writer = process == 0  # of several processes, 0 alone writes
+    # the others save where it does (a collective on JAX), into a folder of their own
+    scratch = None if writer else Path(tempfile.mkdtemp(prefix=f"{name}-process{process}-"))
     if run.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise UserError("--tensorboard needs the tensorboard package: "
                         "pip install -r requirements.txt")
-    if run.fresh:
+    if run.fresh and writer:
         shutil.rmtree(state_dir, ignore_errors=True)
     precision = resolve_precision(run.precision)  # like bad data, fails before any write
     devices = device_count(run.devices)
     data = load(get_dataset(settings.dataset), run.data)
-    state = start_or_resume(state_dir, _options(settings, run), ADDED_LATER)
+    state = start_or_resume(state_dir, _options(settings, run), ADDED_LATER) if writer else {}
 
     keras.utils.set_random_seed(run.seed)
     # JAX shards every batch evenly over the devices (TensorFlow's strategy splits any)
@@ -73,7 +81,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     if settings.batch_size % multiple:
         raise UserError(f"--batch-size {settings.batch_size} does not split evenly over "
                         f"{devices} devices: use a multiple of {devices}")
-    batches, validation = split(data, settings, run, multiple)
+    batches, validation = split(data, settings, run, multiple, (process, processes))
     print(f"data: {data.source} - {len(batches.x)} train / {len(validation[0])} validation / "
           f"{len(data.x_test)} test images")
 
@@ -81,22 +89,37 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     model.summary()
     with data_parallel(devices) as device_names:  # the copy that trains spans them
         if devices > 1:
-            print(f"training data-parallel on {devices} devices: {', '.join(device_names)}")
+            print(f"training data-parallel on {devices} devices: {', '.join(device_names)}"
+                  + (f" (this is process {process} of {processes})" if processes > 1 else ""))
         # Keras 3.15's multi-step loop fails under MirroredStrategy (placeholder not fed)
         mirrored = devices > 1 and keras.backend.backend() == "tensorflow"
         trained, core, speedups = training_model(model, settings, precision,
                                                  len(batches) * settings.epochs,
                                                  steps_per_execution=1 if mirrored else None)
         callbacks = [StopOnNonFiniteLoss(), EpochStats(),
-                     *resume_callbacks(state_dir, batches, settings.keep == "last")]
-        if run.tensorboard:
+                     *resume_callbacks(state_dir, batches, settings.keep == "last", scratch)]
+        if run.tensorboard and writer:
             callbacks.append(keras.callbacks.TensorBoard(run.results_dir / name / "tensorboard"))
-        trained.fit(fit_inputs(batches), epochs=settings.epochs, validation_data=validation,
-                    callbacks=callbacks,
-                    shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
-                    verbose=1 if sys.stdout.isatty() else 2)  # logs get a line per epoch
-        trained.load_weights(state_dir / "kept.weights.h5")
+        try:
+            trained.fit(fit_inputs(batches), epochs=settings.epochs,
+                        validation_data=validation, callbacks=callbacks,
+                        shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
+                        verbose=0 if not writer else 1 if sys.stdout.isatty() else 2)
+        except Exception as err:  # a dead peer fails the next collective at once
+            found = [str(err)[str(err).find(m):] for m in PEER_FAILURES if m in str(err)]
+            if processes > 1 and found:
+                raise PeerLost(f"process {process}: another process of this run stopped "
+                               f"({found[0].splitlines()[0][:120]}); rerun the same "
+                               "command in every process to resume from the last "
+                               "completed epoch") from err
+            raise
+        trained.load_weights((scratch or state_dir) / "kept.weights.h5")
         model.set_weights(core.get_weights())  # the trained values, in the stock layers
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        print(f"process {process} of {processes}: trained; process 0 saves the model and "
+              "the record")
+        return {}
 
     history = read_history(state_dir / "history.csv")
     best_epoch = (len(history["loss"]) if settings.keep == "last"
@@ -121,6 +144,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "train_seconds": round(sum(history["seconds"]), 1),
         "wall_seconds": round(time.perf_counter() - wall_start, 1),  # this invocation
         "devices": device_names,
+        "processes": processes,
         "resumed": state["resumed"],
         "started": state["started"],
     }, model_path, history, state_dir / "history.csv", run.results_dir,
@@ -134,17 +158,21 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     return json.loads(record_path.read_text())
 
 
-def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 1
+def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 1,
+          shard: tuple[int, int] = (0, 1)
           ) -> tuple[EpochShuffledBatches, tuple[np.ndarray, np.ndarray]]:
     """Training batches and the (scaled, one-hot) validation set, class-balanced; every
-    batch of either a multiple of ``multiple_of`` images (devices on JAX)."""
+    batch of either a multiple of ``multiple_of`` images (devices on JAX). Process i of
+    n training together (``shard``) gets the i-th n-th of each batch and of validation."""
     classes = data.dataset.num_classes
     train_idx, val_idx = train_val_split(data.y_train, settings.val_fraction)
     if run.limit:
         train_idx, val_idx = train_idx[:run.limit], val_idx[:max(run.limit // 9, 10)]
     val_idx = val_idx[:len(val_idx) - len(val_idx) % multiple_of]
+    index, count = shard
+    val_idx = np.array_split(val_idx, count)[index]  # equal shares: multiple_of % count == 0
     batches = EpochShuffledBatches(data.x_train[train_idx], data.y_train[train_idx],
-                                   settings.batch_size, run.seed, classes, multiple_of)
+                                   settings.batch_size, run.seed, classes, multiple_of, shard)
     return batches, (scale(data.x_train[val_idx]), one_hot(data.y_train[val_idx], classes))
 
 

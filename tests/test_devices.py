@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -130,3 +131,84 @@ def test_jax_batches_that_do_not_split_evenly(tmp_path: Path, npz_path: Path) ->
                           cwd=REPO, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "KERAS_BACKEND": "jax", **TWO_JAX_CPUS})
     assert done.returncode == 2 and "does not split evenly over 2 devices" in done.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+def start_processes(tmp_path: Path, npz_path: Path, epochs: int) -> list[subprocess.Popen]:
+    """Process 0 and 1 of one run on localhost, as docs/devices.md starts them."""
+    port = free_port()
+    processes = []
+    for index in (0, 1):
+        env = {**os.environ, "KERAS_BACKEND": "jax",
+               "KERAS_DISTRIBUTION_JOB_ADDRESSES": f"localhost:{port}",
+               "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+               "KERAS_DISTRIBUTION_PROCESS_ID": str(index)}
+        args = train_args(tmp_path, npz_path, 2, epochs)
+        args[args.index("--devices") + 1] = "all"
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", f"experiments.{NAME}.train", *args], cwd=REPO, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    return processes
+
+
+def finish(processes: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
+    outputs = [p.communicate(timeout=300) for p in processes]
+    return [(p.returncode, *out) for p, out in zip(processes, outputs, strict=True)]
+
+
+def test_two_processes_train_one_model_and_process_0_alone_writes(
+        tmp_path: Path, npz_path: Path) -> None:
+    pytest.importorskip("jax")
+    run_under("jax", ["-m", f"experiments.{NAME}.train", *train_args(tmp_path, npz_path, 1)])
+    done = finish(start_processes(tmp_path, npz_path, epochs=2))
+    assert [code for code, _, _ in done] == [0, 0], done[0][2][-2000:] + done[1][2][-2000:]
+    assert "process 0 saves the model" in done[1][1]
+    assert_same_run(tmp_path, loss_tolerance=0.02)  # the sharded program of one process
+    record, _ = finished_run(tmp_path, 2)  # one record (finished_run insists), by process 0
+    assert record["processes"] == 2
+    assert sorted(p.name for p in (tmp_path / "devices2" / "models").iterdir()) == [
+        "checkpoints", f"{NAME}.h5"]
+
+
+def test_a_killed_process_stops_the_other_at_once_and_the_rerun_resumes(
+        tmp_path: Path, npz_path: Path) -> None:
+    pytest.importorskip("jax")
+    history_csv = tmp_path / "devices2" / "models" / "checkpoints" / NAME / "history.csv"
+    first, second = start_processes(tmp_path, npz_path, epochs=4)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and first.poll() is None:  # epoch 1 backed up
+        if history_csv.is_file() and len(history_csv.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    second.kill()
+    _, stderr = first.communicate(timeout=60)  # it stops, with a message, not forever
+    second.communicate()
+    assert first.returncode == 2, stderr[-2000:]
+    assert stderr.splitlines()[-1].startswith(
+        "error: process 0: another process of this run stopped")
+    assert "rerun the same command in every process" in stderr
+    assert not (tmp_path / "devices2" / "models" / f"{NAME}.h5").exists()
+
+    done = finish(start_processes(tmp_path, npz_path, epochs=4))
+    assert [c for c, _, _ in done] == [0, 0], done[0][2][-2000:] + done[1][2][-2000:]
+    assert "resuming the interrupted run" in done[0][1]
+    record, history = finished_run(tmp_path, 2)
+    assert record["resumed"] and record["processes"] == 2
+    assert [row["epoch"] for row in history] == ["0", "1", "2", "3"]
+
+
+def test_several_processes_need_jax_and_all_their_devices(tmp_path: Path,
+                                                          npz_path: Path) -> None:
+    several = {"KERAS_DISTRIBUTION_JOB_ADDRESSES": "localhost:1",
+               "KERAS_DISTRIBUTION_NUM_PROCESSES": "2", "KERAS_DISTRIBUTION_PROCESS_ID": "0"}
+    done = subprocess.run([sys.executable, "-m", f"experiments.{NAME}.train",
+                           *train_args(tmp_path, npz_path, 1)], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **several,
+                                                       "KERAS_BACKEND": "tensorflow"})
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "with KERAS_BACKEND=jax" in done.stderr
