@@ -10,7 +10,8 @@
 #
 #   OUT=/tmp/gpu-out BACKEND=tensorflow PYTHON=.venv/bin/python .ci/gpu-series.sh -- --limit 256 --epochs 1
 #
-# Arguments go to common.series (after --: to every train command).
+# Arguments go to common.series (after --: to every train command). Without any, every
+# step trains with --devices all (issue 24: on one H200 that must simply work).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:?set OUT to the folder that comes back}
@@ -27,6 +28,7 @@ if [ -z "${CIFAR10_DATA:-}" ] && [ -f .gpu-data/cifar10-jpeg.tar.gz ]; then
 fi
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || echo "no GPU"; } \
   > "$OUT/gpu.txt" 2>&1
+[ $# -gt 0 ] || set -- -- --devices all
 work=$(mktemp -d)  # a clean results folder: only this run's records travel back
 timeout "${SERIES_TIMEOUT:-480}" "$PYTHON" -m common.series --out "$OUT" \
   --results-dir "$work/results" --model-dir "$work/models" "$@" 2>&1 | tee "$OUT/series.log"
