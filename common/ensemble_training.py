@@ -22,6 +22,7 @@ import keras
 from common.errors import exit_on_user_error
 from common.export import model_config_sha256, save_model
 from common.files import sha256_of
+from common.flops import forward_flops, training_flops
 from common.model_io import load_h5
 from common.records import (
     command_line,
@@ -96,6 +97,9 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
         "recipe": {"id": f"{count}x{first['recipe']['id']}",
                    "model_config_sha256": model_config_sha256(model)},
         "params": model.count_params(),
+        "forward_flops": forward_flops(model),  # one image, every member on both views
+        "train_flops": sum(training_flops(member, r["data"]["train"] * r["epochs_run"])
+                           for member, r in zip(members, records, strict=True)),
         "epochs_run": first["epochs_run"],
         "train_seconds": round(sum(wall_seconds(r) for r in records), 1),  # the members'
         "wall_seconds": round(sum(wall_seconds(r) for r in records), 1),

@@ -36,6 +36,7 @@ from common.records import (
     read_records,
     stamp,
 )
+from common.results_report import wall_seconds
 
 STEPS = ["exp01_baseline", "exp02_batchnorm", "exp03_deeper_l2", "exp04_augmentation"]
 
@@ -95,6 +96,10 @@ def run_step(name: str, train_options: Sequence[str], results_dir: Path,
             "test_accuracy": test["test_accuracy"],
             "met": train["target"] is None or test["test_accuracy"] >= train["target"],
             "train_seconds": train["train_seconds"], "train_wall_seconds": round(train_wall, 1),
+            # time to accuracy: the recipe's training time, when it reaches its target
+            "time_to_target_seconds": (wall_seconds(train) if train["target"] is not None
+                                       and test["test_accuracy"] >= train["target"] else None),
+            "train_flops": train.get("train_flops"),
             "precision": train["settings"].get("precision"), "gpu_utilisation": gpu.summary(),
             "train_record": train["_path"].relative_to(results_dir).as_posix(),
             "test_record": test["_path"].relative_to(results_dir).as_posix()}

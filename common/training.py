@@ -30,6 +30,7 @@ from common.datasets import get_dataset
 from common.devices import PeerLost, data_parallel, device_count, join_processes
 from common.errors import UserError, exit_on_user_error
 from common.export import recipe, save_model, write_train_record
+from common.flops import forward_flops, training_flops
 from common.optim import make_optimizer, make_schedule, name_of
 from common.pipeline import EpochShuffledBatches, fit_inputs
 from common.precision import resolve_precision
@@ -137,6 +138,8 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "settings": described,
         "recipe": recipe(described, data_source(data.source), model),
         "params": model.count_params(),
+        "forward_flops": forward_flops(model),  # one image
+        "train_flops": training_flops(model, len(batches.x) * len(history["loss"])),
         "epochs_run": len(history["loss"]),
         "best_epoch": best_epoch,
         "val_accuracy": history["val_accuracy"][best_epoch - 1],

@@ -21,6 +21,10 @@ def test_series_trains_tests_records_and_packs_each_step(tmp_path: Path,
     assert step["experiment"] == "exp01_baseline" and 0 <= step["test_accuracy"] <= 1
     assert step["train_seconds"] > 0 and step["gpu_utilisation"] is None  # no GPU here
     assert record["train_options"][:2] == ["--epochs", "1"]
+    # one epoch over the training images; exp01's forward pass: 29,659,904 FLOPs
+    images = json.loads((results / step["train_record"]).read_text())["data"]["train"]
+    assert step["train_flops"] == 3 * 29_659_904 * images
+    assert step["met"] is False and step["time_to_target_seconds"] is None  # tiny data
     test = json.loads((results / step["test_record"]).read_text())
     assert test["test_accuracy"] == step["test_accuracy"]
     with tarfile.open(out / "series.tar.gz") as tar:
