@@ -86,7 +86,8 @@ def run_step(name: str, train_options: Sequence[str], results_dir: Path,
         subprocess.run([sys.executable, "-m", f"experiments.{name}.train", *train_options,
                         "--model-dir", str(model_dir), *dirs], cwd=REPO_ROOT, check=True)
     train_wall = time.perf_counter() - started
-    subprocess.run([sys.executable, "-m", f"experiments.{name}.test",
+    data = train_options[train_options.index("--data"):][:2] if "--data" in train_options else []
+    subprocess.run([sys.executable, "-m", f"experiments.{name}.test", *data,  # the same data
                     "--model", str(model_dir / f"{name}.h5"), *dirs], cwd=REPO_ROOT,
                    check=True)
     records = [r for r in read_records(results_dir) if r["experiment"] == name]

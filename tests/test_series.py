@@ -27,6 +27,7 @@ def test_series_trains_tests_records_and_packs_each_step(tmp_path: Path,
     assert step["met"] is False and step["time_to_target_seconds"] is None  # tiny data
     test = json.loads((results / step["test_record"]).read_text())
     assert test["test_accuracy"] == step["test_accuracy"]
+    assert test["data"]["source"] == str(npz_path)  # tested on the data it trained on
     with tarfile.open(out / "series.tar.gz") as tar:
         names = set(tar.getnames())
     assert {f"results/{path.name}", "saved_models/exp01_baseline.h5",
