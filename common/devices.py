@@ -51,6 +51,23 @@ class PeerLost(UserError):
     exit_at_once = True
 
 
+# How a collective fails on JAX when another process of the run has died (measured:
+# "Gloo AllGather failed: ... Connection reset by peer"; tests/test_devices.py)
+PEER_FAILURES = ("Gloo", "Connection reset", "heartbeat", "coordination service")
+
+
+def peer_lost(err: Exception) -> PeerLost | None:
+    """``err`` as a PeerLost, if it is another process of this run dying; else None."""
+    process, processes = join_processes()
+    text = str(err)
+    found = [text[text.find(marker):] for marker in PEER_FAILURES if marker in text]
+    if processes == 1 or not found:
+        return None
+    return PeerLost(f"process {process}: another process of this run stopped "
+                    f"({found[0].splitlines()[0][:120]}); rerun the same command in every "
+                    "process to resume from the last completed epoch")
+
+
 def join_processes() -> tuple[int, int]:
     """(this process's index, the number of processes) of the run. With the environment's
     multi-process settings, joins the others through ``keras.distribution.initialize``

@@ -27,7 +27,7 @@ from common.callbacks import EpochStats, StopOnNonFiniteLoss
 from common.checkpoints import read_history, resume_callbacks, start_or_resume
 from common.data import Splits, load, one_hot, scale, train_val_split
 from common.datasets import get_dataset
-from common.devices import PeerLost, data_parallel, device_count, join_processes
+from common.devices import data_parallel, device_count, join_processes, peer_lost
 from common.errors import UserError, exit_on_user_error
 from common.export import recipe, save_model, write_train_record
 from common.flops import forward_flops, training_flops
@@ -42,8 +42,6 @@ from common.training_copy import training_copy
 # (exp01 +5%, exp04 +5% on the AMD EPYC; results/bench/sweep-20261124-0146*.json). Callbacks
 # and the progress bar see every 8th batch; the weights are the same. PyTorch allows only 1.
 STEPS_PER_EXECUTION = 8
-# How a collective fails on JAX when another process of the run has died (tests/test_devices.py)
-PEER_FAILURES = ("Gloo", "Connection reset", "heartbeat", "coordination service")
 # Options a backup from before they existed ran with: the value it implicitly had.
 ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
                "schedule": "cosine", "val_fraction": 0.1, "keep": "best"}
@@ -64,8 +62,6 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     state_dir = run.model_dir / "checkpoints" / name  # backups of a run in progress
     process, processes = join_processes()  # one, unless the environment says several
     writer = process == 0  # of several processes, 0 alone writes
-    # the others save where it does (a collective on JAX), into a folder of their own
-    scratch = None if writer else Path(tempfile.mkdtemp(prefix=f"{name}-process{process}-"))
     if run.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise UserError("--tensorboard needs the tensorboard package: "
                         "pip install -r requirements.txt")
@@ -88,6 +84,8 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
 
     model = build_model()  # the stock float32 network, on one device: what gets saved
     model.summary()
+    # the other processes save where 0 does (a collective on JAX), into a folder of their own
+    scratch = None if writer else Path(tempfile.mkdtemp(prefix=f"{name}-process{process}-"))
     with data_parallel(devices) as device_names:  # the copy that trains spans them
         if devices > 1:
             print(f"training data-parallel on {devices} devices: {', '.join(device_names)}"
@@ -107,12 +105,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
                         shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
                         verbose=0 if not writer else 1 if sys.stdout.isatty() else 2)
         except Exception as err:  # a dead peer fails the next collective at once
-            found = [str(err)[str(err).find(m):] for m in PEER_FAILURES if m in str(err)]
-            if processes > 1 and found:
-                raise PeerLost(f"process {process}: another process of this run stopped "
-                               f"({found[0].splitlines()[0][:120]}); rerun the same "
-                               "command in every process to resume from the last "
-                               "completed epoch") from err
+            lost = peer_lost(err)
+            if lost:
+                raise lost from err
             raise
         trained.load_weights((scratch or state_dir) / "kept.weights.h5")
         model.set_weights(core.get_weights())  # the trained values, in the stock layers
