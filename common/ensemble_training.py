@@ -88,6 +88,7 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     model = build_ensemble(members)
     model_path = save_model(model, run.model_dir / f"{name}.h5")
     first = records[0]
+    members_seconds = round(sum(wall_seconds(r) for r in records), 1)  # the training time
     described = {**first["settings"], "members": count, "member": member,
                  "mirror_averaged": True}
     out = write_record(run.results_dir, name, f"train-{stamp()}-seed{run.seed}", {
@@ -98,11 +99,11 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
                    "model_config_sha256": model_config_sha256(model)},
         "params": model.count_params(),
         "forward_flops": forward_flops(model),  # one image, every member on both views
-        "train_flops": sum(training_flops(member, r["data"]["train"] * r["epochs_run"])
-                           for member, r in zip(members, records, strict=True)),
+        "train_flops": sum(training_flops(net, r["data"]["train"] * r["epochs_run"])
+                           for net, r in zip(members, records, strict=True)),
         "epochs_run": first["epochs_run"],
-        "train_seconds": round(sum(wall_seconds(r) for r in records), 1),  # the members'
-        "wall_seconds": round(sum(wall_seconds(r) for r in records), 1),
+        "train_seconds": members_seconds,
+        "wall_seconds": members_seconds,
         "assembly_seconds": round(time.perf_counter() - started, 1),
         "members": [{"seed": r["seed"], "model_file": r["model_file"],
                      "model_sha256": r["model_sha256"],
