@@ -99,7 +99,7 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model], settings: 
                    args: argparse.Namespace) -> dict:
     """Evaluate the saved model of experiment ``name``; return the evaluation record."""
     model = load_h5(args.model, f"python -m experiments.{name}.train",
-                    expected=build_model())
+                    expected=settings.saved_model(build_model()))
     data = load(get_dataset(settings.dataset), args.data)
     classes = data.dataset.class_names
     precision = resolve_precision(args.precision)

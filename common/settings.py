@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from common.datasets import get_dataset
 from common.devices import devices_option
@@ -78,6 +79,12 @@ class Settings:
         type=non_negative_float))
     # Random image transforms applied during training only (Keras preprocessing layers).
     augmentation: Callable[[], list[keras.layers.Layer]] | None = None
+    # Sets weights from training images (float32 in [0, 1]) before the first step, e.g. a
+    # whitening first layer: initialize(network, images). Not an option: part of the recipe.
+    initialize: Callable[[keras.Model, np.ndarray], None] | None = None
+    # The saved .h5, made from the trained network: e.g. test-time flip averaging around it
+    # (stock layers, so plain Keras still loads it). None: the network itself.
+    inference: Callable[[keras.Model], keras.Model] | None = None
 
     def __post_init__(self) -> None:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -92,9 +99,18 @@ class Settings:
         """JSON-ready settings for the run record."""
         out = asdict(self)
         out["optimizer"], out["schedule"] = name_of(self.optimizer), name_of(self.schedule)
+        for hook in ("initialize", "inference"):  # absent when unused: older recipes keep
+            if out[hook] is None:                  # their identity (common.export.recipe)
+                del out[hook]
+            else:
+                out[hook] = name_of(out[hook])
         if self.augmentation is not None:
             out["augmentation"] = [_layer_summary(layer) for layer in self.augmentation()]
         return out
+
+    def saved_model(self, network: keras.Model) -> keras.Model:
+        """What the .h5 holds for this trained ``network``."""
+        return network if self.inference is None else self.inference(network)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ from common.training_copy import training_copy
 # (exp01 +5%, exp04 +5% on the AMD EPYC; results/bench/sweep-20261124-0146*.json). Callbacks
 # and the progress bar see every 8th batch; the weights are the same. PyTorch allows only 1.
 STEPS_PER_EXECUTION = 8
+# Training images a recipe's ``initialize`` sees (a whitening layer needs a few thousand)
+INITIALIZE_IMAGES = 5000
 # Options a backup from before they existed ran with: the value it implicitly had.
 ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
                "schedule": "cosine", "val_fraction": 0.1, "keep": "best"}
@@ -84,6 +86,8 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
 
     model = build_model()  # the stock float32 network, on one device: what gets saved
     model.summary()
+    if settings.initialize is not None:  # fitted to the images (a resumed run restores it)
+        settings.initialize(model, scale(batches.x[:INITIALIZE_IMAGES]))
     # the other processes save where 0 does (a collective on JAX), into a folder of their own
     scratch = None if writer else Path(tempfile.mkdtemp(prefix=f"{name}-process{process}-"))
     with data_parallel(devices) as device_names:  # the copy that trains spans them
@@ -120,7 +124,8 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     history = read_history(state_dir / "history.csv")
     best_epoch = (len(history["loss"]) if settings.keep == "last"
                   else int(np.argmax(history["val_accuracy"])) + 1)
-    model_path = save_model(model, run.model_dir / f"{name}.h5")
+    saved = settings.saved_model(model)  # the network, or e.g. its test-time averaging
+    model_path = save_model(saved, run.model_dir / f"{name}.h5")
 
     described = {**settings.describe(), "precision": precision, **speedups,
                  "loss": "categorical_crossentropy", "kept": KEPT[settings.keep]}
@@ -133,7 +138,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "settings": described,
         "recipe": recipe(described, data_source(data.source), model),
         "params": model.count_params(),
-        "forward_flops": forward_flops(model),  # one image
+        "forward_flops": forward_flops(saved),  # one image, as the saved model predicts it
         "train_flops": training_flops(model, len(batches.x) * len(history["loss"])),
         "epochs_run": len(history["loss"]),
         "best_epoch": best_epoch,
