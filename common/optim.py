@@ -10,6 +10,7 @@ name below or a callable ``(learning_rate, total_steps) -> float | LearningRateS
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 
 import keras
@@ -60,7 +61,11 @@ def name_of(choice: str | Callable) -> str:
         return f"{name_of(choice.func)}({', '.join(args)})"
     if choice.__module__.startswith("keras."):  # keras.src.optimizers.sgd.SGD -> SGD
         return choice.__qualname__
-    return f"{choice.__module__}.{choice.__qualname__}"
+    module = choice.__module__
+    if module == "__main__":  # python -m experiments.x.train: name it as it is imported
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        module = spec.name if spec is not None else module
+    return f"{module}.{choice.__qualname__}"
 
 
 def check_choice(kind: str, choice: str | Callable, known: dict[str, Callable]) -> None:
@@ -92,3 +97,33 @@ def make_optimizer(choice: str | OptimizerFactory, learning_rate: float | Schedu
     optimizer = factory(learning_rate, weight_decay=weight_decay)
     optimizer.exclude_from_weight_decay(var_names=NOT_DECAYED)
     return optimizer
+
+
+@keras.saving.register_keras_serializable(package="common")
+class SGDFastShifts(keras.optimizers.SGD):
+    """``keras.optimizers.SGD`` whose BatchNormalization shifts take larger steps.
+
+    Behind BatchNormalization a kernel's scale does not matter, so its effective step is
+    the learning rate relative to its norm (which weight decay keeps small); the shifts
+    (``beta``) have no such normalisation. The speed-run recipes give them a rate
+    ``shift_lr_scale`` times larger (airbench: 64). Every other variable steps as in SGD.
+    """
+
+    def __init__(self, learning_rate: float | Schedule = 0.01, shift_lr_scale: float = 1.0,
+                 shift_names: tuple[str, ...] = ("beta",), **kwargs) -> None:
+        super().__init__(learning_rate, **kwargs)
+        self.shift_lr_scale, self.shift_names = shift_lr_scale, tuple(shift_names)
+
+    def build(self, variables: list) -> None:
+        super().build(variables)
+        # decided once per variable, in Python: the compiled step has no name lookups
+        self._is_shift = [v.name in self.shift_names for v in variables]
+
+    def update_step(self, gradient, variable, learning_rate) -> None:
+        if self._is_shift[self._get_variable_index(variable)]:
+            learning_rate = learning_rate * self.shift_lr_scale
+        super().update_step(gradient, variable, learning_rate)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "shift_lr_scale": self.shift_lr_scale,
+                "shift_names": list(self.shift_names)}
