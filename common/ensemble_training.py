@@ -34,6 +34,7 @@ from common.records import (
     stamp,
     write_record,
 )
+from common.registry import find_experiment
 from common.results_report import wall_seconds
 from common.settings import RunOptions, Settings, parse
 from common.training import train
@@ -69,14 +70,16 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     """Train (or reuse) ``count`` members of experiment ``member`` with ``settings`` and
     save their mirror-averaged ensemble; return its record."""
     commit = git_commit()
-    started = time.perf_counter()
+    own = find_experiment(member).settings  # a member's record describes its own step
+    member_settings = replace(settings, idea=own.idea, target=own.target)
     records, members = [], []
     for i, seed in enumerate(range(run.seed, run.seed + count), start=1):
         path = member_path(name, member, seed, run.model_dir)
         record = finished_member(path, member, run.results_dir)
         if record is None:
             print(f"\nmember {i} of {count}: {member} with seed {seed}")
-            train(member, build_member, settings, replace(run, seed=seed, model_dir=path.parent))
+            train(member, build_member, member_settings,
+                  replace(run, seed=seed, model_dir=path.parent))
             record = finished_member(path, member, run.results_dir)
         else:
             print(f"member {i} of {count}: {relative(path)} is trained "
@@ -85,6 +88,7 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
         trained = load_h5(path, f"python -m experiments.{name}.train")
         members.append(build_member(name=f"member{i}"))  # distinct names inside the ensemble
         members[-1].set_weights(trained.get_weights())
+    started = time.perf_counter()  # the assembly: members loaded, joined and saved
     model = build_ensemble(members)
     model_path = save_model(model, run.model_dir / f"{name}.h5")
     first = records[0]

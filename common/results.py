@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.records import REPO_ROOT, RESULTS_DIR, read_records
-from common.registry import EXPERIMENTS_DIR, experiment_names
+from common.registry import EXPERIMENTS_DIR, experiment_names, find_experiment
 from common.results_report import (
     machine,
     optimizer_name,
@@ -67,6 +67,14 @@ class Row:
         return None if self.target is None else self.mean >= self.target
 
 
+def _described(experiment: str, runs: list[dict], key: str, default: object) -> object:
+    """The step's idea or target as its recipe states it now; from its newest run's record
+    where the experiment is not in this checkout."""
+    if experiment in experiment_names():
+        return getattr(find_experiment(experiment).settings, key)
+    return runs[-1][key] if runs else default
+
+
 def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
     """One row per experiment: latest evaluation of each trained model, joined to its run."""
     records = read_records(results_dir)
@@ -99,8 +107,8 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
         last_test = max((test for test, _ in pairs), key=lambda t: t["finished"])
         rows.append(Row(
             experiment=experiment,
-            idea=runs[-1]["idea"] if runs else "",
-            target=runs[-1]["target"] if runs else None,
+            idea=_described(experiment, runs, "idea", ""),
+            target=_described(experiment, runs, "target", None),
             accuracies=[test["test_accuracy"] for test, _ in pairs],
             params=last_test.get("params"),
             epochs=sorted({r["epochs_run"] for r in runs}),

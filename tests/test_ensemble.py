@@ -16,6 +16,7 @@ from common.ensemble_training import train_ensemble_main
 from experiments.exp05_resnet.model import build_model as build_resnet
 from experiments.exp05_resnet.train import SETTINGS as EXP05
 from experiments.exp06_ensemble.model import MEMBERS, build_model
+from experiments.exp06_ensemble.train import SETTINGS as EXP06
 from tests.conftest import run_python
 
 
@@ -81,7 +82,7 @@ def test_ensemble_training_trains_each_member_once_and_records_them(
         tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     argv = ["--epochs", "1", "--batch-size", "32", "--data", str(npz_path), "--seed", "5",
             "--model-dir", str(tmp_path / "models"), "--results-dir", str(tmp_path / "results")]
-    train_ensemble_main("exp06_ensemble", "exp05_resnet", build_resnet, build_model, EXP05,
+    train_ensemble_main("exp06_ensemble", "exp05_resnet", build_resnet, build_model, EXP06,
                         MEMBERS, argv)
     saved = tmp_path / "models" / "exp06_ensemble.h5"
     record = json.loads(next((tmp_path / "results" / "exp06_ensemble").glob("train-*.json"))
@@ -89,6 +90,10 @@ def test_ensemble_training_trains_each_member_once_and_records_them(
     assert [m["seed"] for m in record["members"]] == list(range(5, 5 + MEMBERS))
     member_records = sorted((tmp_path / "results" / "exp05_resnet").glob("train-*.json"))
     assert len(member_records) == MEMBERS  # each member is one more exp05 run
+    for path in member_records:  # ... described as exp05, not as the ensemble
+        member = json.loads(path.read_text())
+        assert (member["idea"], member["target"]) == (EXP05.idea, EXP05.target)
+    assert (record["idea"], record["target"]) == (EXP06.idea, 0.94)
     assert record["train_seconds"] == pytest.approx(sum(
         json.loads(p.read_text())["wall_seconds"] for p in member_records), abs=0.2)
     before = keras.models.load_model(saved).predict(images(), verbose=0)

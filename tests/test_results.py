@@ -57,6 +57,22 @@ def test_rows_average_seeds_and_flag_targets(filled: Path) -> None:
     assert "75.00% ± 1.41% (n=2" in table and "**no**" in table
 
 
+def test_a_rows_idea_and_target_are_its_recipes_whatever_a_record_says(filled: Path) -> None:
+    # exp06's first members recorded the ensemble's idea and target as their own (a bug)
+    write_record(filled, "exp01_baseline", "train-z", train_record("exp01_baseline", "z", 3)
+                 | {"idea": "ensemble of 2", "target": 0.94})
+    write_record(filled, "exp01_baseline", "test-z",
+                 eval_record("exp01_baseline", "z", 0.75, "2026-11-23T12:00:00"))
+    exp01 = results.collect(filled)[0]
+    assert (exp01.idea, exp01.target) == ("baseline CNN", 0.74)
+    assert len(exp01.accuracies) == 3  # the run itself still counts
+    # an experiment this checkout does not have keeps its records' description
+    write_record(filled, "exp99_gone", "train-y", train_record("exp99_gone", "y", 1))
+    write_record(filled, "exp99_gone", "test-y",
+                 eval_record("exp99_gone", "y", 0.5, "2026-11-23T12:00:00"))
+    assert results.collect(filled)[-1].idea == "idea of exp99_gone"
+
+
 def test_readme_and_charts_are_written(filled: Path) -> None:
     results.main(["--results-dir", str(filled)])
     readme = (filled / "README.md").read_text()
