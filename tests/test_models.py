@@ -135,7 +135,8 @@ def test_every_committed_model_loads_in_plain_keras_as_its_experiments_network()
     for path in saved:
         assert path.stem in experiment_names(), path
         model = keras.models.load_model(path)  # no project code, no custom objects
-        expected = find_experiment(path.stem).build_model()
+        experiment = find_experiment(path.stem)  # the network, as the recipe saves it
+        expected = experiment.settings.saved_model(experiment.build_model())
         assert model.count_params() == expected.count_params(), path
         assert [type(layer) for layer in model.layers] == [type(layer) for layer in
                                                             expected.layers], path
