@@ -21,17 +21,18 @@ PATCH = 2  # the whitening layer's patch size
 TEMPERATURE = 9.0  # logits / 9: softer outputs in the first steps
 
 
+def shift_norm(name: str) -> layers.BatchNormalization:
+    return layers.BatchNormalization(momentum=0.6, epsilon=1e-5, scale=False, name=name)
+
+
 def conv_group(x: keras.KerasTensor, filters: int, name: str) -> keras.KerasTensor:
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv1")(x)
     x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
-    for i in (1, 2):
-        if i == 2:
-            x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
-                              name=f"{name}_conv2")(x)
-        x = layers.BatchNormalization(momentum=0.6, epsilon=1e-5, scale=False,
-                                      name=f"{name}_bn{i}")(x)
-        x = layers.Activation("gelu", name=f"{name}_gelu{i}")(x)
-    return x
+    x = shift_norm(f"{name}_bn1")(x)
+    x = layers.Activation("gelu", name=f"{name}_gelu1")(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv2")(x)
+    x = shift_norm(f"{name}_bn2")(x)
+    return layers.Activation("gelu", name=f"{name}_gelu2")(x)
 
 
 def build_model(input_shape: tuple[int, int, int] = (32, 32, 3), classes: int = 10,
