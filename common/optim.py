@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import keras
 
@@ -49,7 +49,7 @@ SCHEDULES: dict[str, ScheduleFactory] = {
     "warmup_cosine": _warmup_cosine,
 }
 # Weight decay shrinks kernels only: biases and BatchNormalization's scale and shift stay free.
-NOT_DECAYED = ["bias", "gamma", "beta"]
+NOT_DECAYED = ("bias", "gamma", "beta")
 
 
 def name_of(choice: str | Callable) -> str:
@@ -87,15 +87,18 @@ def make_schedule(choice: str | ScheduleFactory, learning_rate: float,
 
 
 def make_optimizer(choice: str | OptimizerFactory, learning_rate: float | Schedule,
-                   weight_decay: float = 0.0) -> keras.optimizers.Optimizer:
-    """The optimizer a recipe names or supplies, with decoupled weight decay on the kernels
-    (AdamW's: each step also shrinks them by learning rate x weight_decay) when > 0."""
+                   weight_decay: float = 0.0, not_decayed: Sequence[str] = NOT_DECAYED
+                   ) -> keras.optimizers.Optimizer:
+    """The optimizer a recipe names or supplies, with decoupled weight decay (AdamW's: each
+    step also shrinks a variable by learning rate x weight_decay) when > 0, on every
+    trainable variable not named in ``not_decayed`` (by default: the kernels only)."""
     check_choice("optimizer", choice, OPTIMIZERS)
     factory = OPTIMIZERS[choice] if isinstance(choice, str) else choice
     if not weight_decay:
         return factory(learning_rate)
     optimizer = factory(learning_rate, weight_decay=weight_decay)
-    optimizer.exclude_from_weight_decay(var_names=NOT_DECAYED)
+    if not_decayed:
+        optimizer.exclude_from_weight_decay(var_names=list(not_decayed))
     return optimizer
 
 

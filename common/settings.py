@@ -15,7 +15,7 @@ import numpy as np
 
 from common.datasets import get_dataset
 from common.devices import devices_option
-from common.optim import OPTIMIZERS, SCHEDULES, check_choice, name_of
+from common.optim import NOT_DECAYED, OPTIMIZERS, SCHEDULES, check_choice, name_of
 from common.precision import PRECISIONS
 from common.records import MODELS_DIR, RESULTS_DIR
 
@@ -77,6 +77,9 @@ class Settings:
     weight_decay: float = field(default=0.0, metadata=option(
         "decoupled weight decay on the kernels, AdamW's: each step shrinks them by lr x this",
         type=non_negative_float))
+    # Variables weight decay leaves alone, by name. The speed run decays BatchNormalization's
+    # shifts too (its recipe was tuned that way). Not an option: part of the recipe.
+    not_decayed: tuple[str, ...] = NOT_DECAYED
     # Random image transforms applied during training only (Keras preprocessing layers).
     augmentation: Callable[[], list[keras.layers.Layer]] | None = None
     # Sets weights from training images (float32 in [0, 1]) before the first step, e.g. a
@@ -104,6 +107,10 @@ class Settings:
                 del out[hook]
             else:
                 out[hook] = name_of(out[hook])
+        if self.not_decayed == NOT_DECAYED:  # likewise
+            del out["not_decayed"]
+        else:
+            out["not_decayed"] = list(self.not_decayed)
         if self.augmentation is not None:
             out["augmentation"] = [_layer_summary(layer) for layer in self.augmentation()]
         return out

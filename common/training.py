@@ -31,7 +31,7 @@ from common.devices import data_parallel, device_count, join_processes, peer_los
 from common.errors import UserError, exit_on_user_error
 from common.export import recipe, save_model, write_train_record
 from common.flops import forward_flops, training_flops
-from common.optim import make_optimizer, make_schedule, name_of
+from common.optim import NOT_DECAYED, make_optimizer, make_schedule, name_of
 from common.pipeline import EpochShuffledBatches, fit_inputs
 from common.precision import resolve_precision
 from common.records import data_source, git_commit, relative
@@ -46,7 +46,8 @@ STEPS_PER_EXECUTION = 8
 INITIALIZE_IMAGES = 5000
 # Options a backup from before they existed ran with: the value it implicitly had.
 ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
-               "schedule": "cosine", "val_fraction": 0.1, "keep": "best"}
+               "schedule": "cosine", "val_fraction": 0.1, "keep": "best",
+               "not_decayed": list(NOT_DECAYED)}
 
 
 def train_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
@@ -198,7 +199,8 @@ def training_model(model: keras.Model, settings: Settings, precision: str, total
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing)
     if steps_per_execution is None:
         steps_per_execution = 1 if keras.backend.backend() == "torch" else STEPS_PER_EXECUTION
-    optimizer = make_optimizer(settings.optimizer, lr, settings.weight_decay)
+    optimizer = make_optimizer(settings.optimizer, lr, settings.weight_decay,
+                               settings.not_decayed)
     if precision == "mixed_float16":  # float16 gradients underflow without loss scaling;
         # Keras adds it only for a model whose own policy is mixed_float16, not for copies
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
@@ -213,4 +215,5 @@ def _options(settings: Settings, run: RunOptions) -> dict:
                "val_fraction", "keep", "label_smoothing", "weight_decay")
     return {**{k: name_of(getattr(settings, k)) if k in ("optimizer", "schedule")
                else getattr(settings, k) for k in shaping},
+            "not_decayed": list(settings.not_decayed),
             "seed": run.seed, "data": run.data, "limit": run.limit, "precision": run.precision}

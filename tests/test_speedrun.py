@@ -103,6 +103,7 @@ def test_speedrun_trains_and_saves_one_flip_averaged_plain_keras_model(
                         .read_text())
     assert record["settings"]["initialize"] == "experiments.exp07_speedrun.model.initialize"
     assert record["settings"]["inference"] == "experiments.exp07_speedrun.model.flip_averaged"
+    assert record["settings"]["not_decayed"] == []
     # the network on two views of every image, plus the mirror's 0/1 matrix product
     assert record["forward_flops"] == 2 * 236_294_720 + 2 * (32 * 3 * 32) * 32
     assert flip_averaged(build_model()).name == "exp07_speedrun_flip_averaged"
@@ -116,5 +117,6 @@ def test_speedrun_trains_and_saves_one_flip_averaged_plain_keras_model(
 
 def test_recipes_without_hooks_keep_their_recorded_identity() -> None:
     from experiments.exp05_resnet.train import SETTINGS as EXP05
-    assert "initialize" not in EXP05.describe() and "inference" not in EXP05.describe()
+    assert not {"initialize", "inference", "not_decayed"} & set(EXP05.describe())
+    assert SETTINGS.describe()["not_decayed"] == []  # exp07 decays its shifts too
     assert EXP05.saved_model(model := build_model()) is model

@@ -318,3 +318,13 @@ def test_label_smoothing_outside_0_to_1_is_refused(value: str, capsys) -> None:
     with pytest.raises(SystemExit):
         parse("exp01_baseline", EXP01, ["--label-smoothing", value])
     assert "must be at least 0 and below 1" in capsys.readouterr().err
+
+
+def test_a_recipe_can_decay_batchnorm_shifts_too() -> None:
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(scale=False,
+                              beta_initializer="ones"), keras.layers.Dense(2, use_bias=False)])
+    optimizer = make_optimizer("sgd", 0.1, weight_decay=1.0, not_decayed=())
+    zeros = [keras.ops.zeros_like(v.value) for v in model.trainable_variables]
+    optimizer.apply_gradients(zip(zeros, model.trainable_variables, strict=True))
+    beta = model.layers[0].beta
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(beta.value), 0.9, rtol=1e-6)

@@ -49,6 +49,7 @@ SETTINGS = Settings(
     schedule=warmup_cosine_floor,
     # each step shrinks the kernels by rate x 0.0089: airbench's decay after its momentum
     weight_decay=0.0089,
+    not_decayed=(),  # the shifts decay too, at the kernels' rate (not 64x)
     label_smoothing=0.2,
     val_fraction=0.02,
     keep="last",
