@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from common import ensemble_training
-from common.ensemble import averaged_ensemble
+from common.ensemble import MOVES, averaged_ensemble
 from common.ensemble_training import train_ensemble_main
 from experiments.exp05_resnet.model import build_model as build_resnet
 from experiments.exp05_resnet.train import SETTINGS as EXP05
@@ -47,6 +47,36 @@ def test_the_mirror_is_exact_and_not_trainable() -> None:
     flip = keras.Model(model.input, model.get_layer("mirror_width_back").output)
     np.testing.assert_array_equal(flip.predict(x, verbose=0), x[:, :, ::-1])
     assert not model.get_layer("mirror_reverse").trainable_weights
+
+
+def reflect_moved(x: np.ndarray, by: int) -> np.ndarray:
+    """airbench's test-time move: pad one pixel by reflection, then crop."""
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+    start = 1 - by
+    return padded[:, start:start + x.shape[1], start:start + x.shape[2]]
+
+
+def test_moved_views_are_exact_reflected_one_pixel_moves() -> None:
+    x = images()
+    model = averaged_ensemble(members(1), "one", moved_too=True)
+    for by in (1, -1):
+        view = keras.Model(model.input, model.get_layer(f"{MOVES[by]}_width_back").output)
+        np.testing.assert_array_equal(view.predict(x, verbose=0), reflect_moved(x, by))
+    assert not model.trainable_weights[len(members(1)[0].trainable_weights):]
+
+
+def test_moved_views_weigh_half_as_airbench_weighs_them() -> None:
+    (net,), x = members(1), images()
+
+    def flip_mean(v: np.ndarray) -> np.ndarray:
+        return (net.predict(v, verbose=0) + net.predict(v[:, :, ::-1], verbose=0)) / 2
+
+    expected = (flip_mean(x) / 2
+                + (flip_mean(reflect_moved(x, 1)) + flip_mean(reflect_moved(x, -1))) / 4)
+    got = averaged_ensemble([net], "one", moved_too=True).predict(x, verbose=0)
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    # the moved views really count (an untrained net is near certain: compare logs)
+    assert np.abs(np.log(got) - np.log(flip_mean(x))).max() > 1e-3
 
 
 def test_members_need_distinct_names() -> None:
