@@ -48,7 +48,8 @@ SCHEDULES: dict[str, ScheduleFactory] = {
     # for SGD at a high rate: random BatchNormalized weights take large first steps
     "warmup_cosine": _warmup_cosine,
 }
-# Weight decay shrinks kernels only: biases and BatchNormalization's scale and shift stay free.
+# By default weight decay shrinks kernels only: biases and BatchNormalization's scale and
+# shift stay free (a recipe can say otherwise: Settings.not_decayed).
 NOT_DECAYED = ("bias", "gamma", "beta")
 
 
