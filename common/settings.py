@@ -15,6 +15,7 @@ import numpy as np
 
 from common.datasets import get_dataset
 from common.devices import devices_option
+from common.lookahead import Lookahead
 from common.optim import NOT_DECAYED, OPTIMIZERS, SCHEDULES, check_choice, name_of
 from common.precision import PRECISIONS
 from common.records import MODELS_DIR, RESULTS_DIR
@@ -88,6 +89,8 @@ class Settings:
     # The saved .h5, made from the trained network: e.g. test-time flip averaging around it
     # (stock layers, so plain Keras still loads it). None: the network itself.
     inference: Callable[[keras.Model], keras.Model] | None = None
+    # Pull the weights back to a slow average of them every few steps (common.lookahead).
+    lookahead: Lookahead | None = None
 
     def __post_init__(self) -> None:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -107,6 +110,8 @@ class Settings:
                 del out[hook]
             else:
                 out[hook] = name_of(out[hook])
+        if self.lookahead is None:  # likewise
+            del out["lookahead"]
         if self.not_decayed == NOT_DECAYED:  # likewise
             del out["not_decayed"]
         else:

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import keras
@@ -31,6 +32,7 @@ from common.devices import data_parallel, device_count, join_processes, peer_los
 from common.errors import UserError, exit_on_user_error
 from common.export import recipe, save_model, write_train_record
 from common.flops import forward_flops, training_flops
+from common.lookahead import LookaheadCallback
 from common.optim import NOT_DECAYED, make_optimizer, make_schedule, name_of
 from common.pipeline import EpochShuffledBatches, fit_inputs
 from common.precision import resolve_precision
@@ -47,7 +49,7 @@ INITIALIZE_IMAGES = 5000
 # Options a backup from before they existed ran with: the value it implicitly had.
 ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
                "schedule": "cosine", "val_fraction": 0.1, "keep": "best",
-               "not_decayed": list(NOT_DECAYED)}
+               "not_decayed": list(NOT_DECAYED), "lookahead": None}
 
 
 def train_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
@@ -100,7 +102,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         trained, core, speedups = training_model(model, settings, precision,
                                                  len(batches) * settings.epochs,
                                                  steps_per_execution=1 if mirrored else None)
-        callbacks = [StopOnNonFiniteLoss(), EpochStats(),
+        # the lookahead sets the weights before the epoch's validation and backup see them
+        lookahead = [] if settings.lookahead is None else [LookaheadCallback(settings.lookahead)]
+        callbacks = [StopOnNonFiniteLoss(), EpochStats(), *lookahead,
                      *resume_callbacks(state_dir, batches, settings.keep == "last", scratch)]
         if run.tensorboard and writer:
             callbacks.append(keras.callbacks.TensorBoard(run.results_dir / name / "tensorboard"))
@@ -199,6 +203,8 @@ def training_model(model: keras.Model, settings: Settings, precision: str, total
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing)
     if steps_per_execution is None:
         steps_per_execution = 1 if keras.backend.backend() == "torch" else STEPS_PER_EXECUTION
+        if settings.lookahead is not None:  # it acts between executions: one is its period
+            steps_per_execution = settings.lookahead.every
     optimizer = make_optimizer(settings.optimizer, lr, settings.weight_decay,
                                settings.not_decayed)
     if precision == "mixed_float16":  # float16 gradients underflow without loss scaling;
@@ -216,4 +222,5 @@ def _options(settings: Settings, run: RunOptions) -> dict:
     return {**{k: name_of(getattr(settings, k)) if k in ("optimizer", "schedule")
                else getattr(settings, k) for k in shaping},
             "not_decayed": list(settings.not_decayed),
+            "lookahead": None if settings.lookahead is None else asdict(settings.lookahead),
             "seed": run.seed, "data": run.data, "limit": run.limit, "precision": run.precision}
