@@ -1,5 +1,11 @@
 """The training input pipeline: batches reshuffled every epoch in an order keyed on
-(seed, epoch), so a resumed run sees exactly the batches the uninterrupted one would."""
+(seed, epoch), so a resumed run sees exactly the batches the uninterrupted one would.
+
+Optionally it flips the images itself, alternately (airbench's "alternating flip"): each
+image starts on a random side, fixed for the run, and every other epoch shows every image
+mirrored. Over any two epochs a network sees both sides of every image, which random
+flips (``RandomFlip``) leave to chance; a recipe uses it in place of ``RandomFlip``.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,9 @@ if TYPE_CHECKING:  # for annotations only: TensorFlow is imported where it is us
     import tensorflow as tf
 
 
+FLIP_KEY = 2**32 - 1  # the random key of the images' first sides (epochs count from 0)
+
+
 class EpochShuffledBatches(keras.utils.PyDataset):
     """Training batches (pixels scaled to [0, 1], one-hot labels), reshuffled every epoch.
 
@@ -23,10 +32,14 @@ class EpochShuffledBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int,
-                 num_classes: int, multiple_of: int = 1, shard: tuple[int, int] = (0, 1)
-                 ) -> None:
+                 num_classes: int, multiple_of: int = 1, shard: tuple[int, int] = (0, 1),
+                 alternate_flips: bool = False) -> None:
         super().__init__()
         self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
+        # each image's side in even epochs (odd ones show the other): drawn from a key no
+        # epoch's order uses; None: the pipeline flips nothing
+        self.first_side = (np.random.default_rng([seed, FLIP_KEY]).random(len(x)) < 0.5
+                           if alternate_flips else None)
         self.num_classes = num_classes
         # (i, n): this is process i of n training together; it feeds the i-th n-th of
         # every batch, and the processes' shares make up the batch of one process
@@ -35,12 +48,16 @@ class EpochShuffledBatches(keras.utils.PyDataset):
         # short batch of an epoch leaves out its remainder (at most N - 1 images)
         self.multiple_of = multiple_of
         self._order_variable = None  # the order as tf_dataset() reads it
+        self._flipped_variable = None  # and which images it mirrors
         self.set_epoch(0)
 
     def set_epoch(self, epoch: int) -> None:
         self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+        self.flipped = (np.zeros(len(self.x), bool) if self.first_side is None
+                        else self.first_side ^ bool(epoch % 2))
         if self._order_variable is not None:
             self._order_variable.assign(self.order)
+            self._flipped_variable.assign(self.flipped)
 
     def tf_dataset(self) -> tf.data.Dataset:
         """The same batches, in the same order, as an in-graph tf.data pipeline.
@@ -55,13 +72,19 @@ class EpochShuffledBatches(keras.utils.PyDataset):
 
         if self._order_variable is None:
             self._order_variable = tf.Variable(self.order, trainable=False, name="order")
-        order, size, classes = self._order_variable, self.batch_size, self.num_classes
+            self._flipped_variable = tf.Variable(self.flipped, trainable=False, name="flipped")
+        order, flipped = self._order_variable, self._flipped_variable
+        size, classes = self.batch_size, self.num_classes
         images = tf.constant(self.x)
         labels = tf.constant(self.y.reshape(-1).astype(np.int32))
 
         def batch(index: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
             picked = order[index * size:(index + 1) * size]
-            return (tf.cast(tf.gather(images, picked), tf.float32) / 255.0,
+            x = tf.gather(images, picked)
+            if self.first_side is not None:
+                x = tf.where(tf.gather(flipped, picked)[:, None, None, None],
+                             tf.reverse(x, axis=[2]), x)
+            return (tf.cast(x, tf.float32) / 255.0,
                     tf.one_hot(tf.gather(labels, picked), classes))
 
         options = tf.data.Options()
@@ -78,7 +101,10 @@ class EpochShuffledBatches(keras.utils.PyDataset):
         index, count = self.shard
         share = len(batch) // count  # multiple_of is a multiple of count
         batch = batch[index * share:(index + 1) * share]
-        return scale(self.x[batch]), one_hot(self.y[batch], self.num_classes)
+        x = self.x[batch]
+        if self.first_side is not None:
+            x = np.where(self.flipped[batch][:, None, None, None], x[:, :, ::-1], x)
+        return scale(x), one_hot(self.y[batch], self.num_classes)
 
 
 def fit_inputs(batches: EpochShuffledBatches) -> EpochShuffledBatches | tf.data.Dataset:

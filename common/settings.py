@@ -83,6 +83,9 @@ class Settings:
     not_decayed: tuple[str, ...] = NOT_DECAYED
     # Random image transforms applied during training only (Keras preprocessing layers).
     augmentation: Callable[[], list[keras.layers.Layer]] | None = None
+    # The input pipeline mirrors every image in every other epoch, each starting from a
+    # random side (common.pipeline): in place of a RandomFlip layer. Part of the recipe.
+    alternate_flips: bool = False
     # Sets weights from training images (float32 in [0, 1]) before the first step, e.g. a
     # whitening first layer: initialize(network, images). Not an option: part of the recipe.
     initialize: Callable[[keras.Model, np.ndarray], None] | None = None
@@ -112,6 +115,8 @@ class Settings:
                 out[hook] = name_of(out[hook])
         if self.lookahead is None:  # likewise
             del out["lookahead"]
+        if not self.alternate_flips:  # likewise
+            del out["alternate_flips"]
         if self.not_decayed == NOT_DECAYED:  # likewise
             del out["not_decayed"]
         else:

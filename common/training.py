@@ -49,7 +49,8 @@ INITIALIZE_IMAGES = 5000
 # Options a backup from before they existed ran with: the value it implicitly had.
 ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
                "schedule": "cosine", "val_fraction": 0.1, "keep": "best",
-               "not_decayed": list(NOT_DECAYED), "lookahead": None}
+               "not_decayed": list(NOT_DECAYED), "lookahead": None,
+               "alternate_flips": False}
 
 
 def train_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
@@ -180,7 +181,8 @@ def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 
     index, count = shard
     val_idx = np.array_split(val_idx, count)[index]  # equal shares: multiple_of % count == 0
     batches = EpochShuffledBatches(data.x_train[train_idx], data.y_train[train_idx],
-                                   settings.batch_size, run.seed, classes, multiple_of, shard)
+                                   settings.batch_size, run.seed, classes, multiple_of, shard,
+                                   settings.alternate_flips)
     return batches, (scale(data.x_train[val_idx]), one_hot(data.y_train[val_idx], classes))
 
 
@@ -223,4 +225,5 @@ def _options(settings: Settings, run: RunOptions) -> dict:
                else getattr(settings, k) for k in shaping},
             "not_decayed": list(settings.not_decayed),
             "lookahead": None if settings.lookahead is None else asdict(settings.lookahead),
+            "alternate_flips": settings.alternate_flips,
             "seed": run.seed, "data": run.data, "limit": run.limit, "precision": run.precision}

@@ -57,12 +57,13 @@ class InterruptAtEpoch(keras.callbacks.Callback):
         super().on_epoch_begin(epoch, logs)
 
 
-def test_in_graph_batches_are_the_pydatasets_in_every_epoch() -> None:
+@pytest.mark.parametrize("alternate_flips", [False, True])
+def test_in_graph_batches_are_the_pydatasets_in_every_epoch(alternate_flips: bool) -> None:
     pytest.importorskip("tensorflow")
     rng = np.random.default_rng(0)
     batches = EpochShuffledBatches(rng.integers(0, 256, (50, 32, 32, 3), np.uint8),
                                    rng.integers(0, 10, 50), batch_size=16, seed=4,
-                                   num_classes=10)
+                                   num_classes=10, alternate_flips=alternate_flips)
     dataset = batches.tf_dataset()  # made once, as fit gets it; set_epoch reorders it
     seen = []
     for epoch in (0, 1, 5):
