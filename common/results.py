@@ -100,7 +100,8 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
         latest = max(evaluated, key=lambda pair: evaluated_at[
             (experiment, pair[0]["model_sha256"])])[1] if evaluated else None
         pairs = [(t, r) for t, r in all_pairs if r is None or _recipe(r) == _recipe(latest)]
-        earlier = sorted(((t["test_accuracy"], r) for t, r in all_pairs
+        earlier = sorted(((t["test_accuracy"], {**r, "_differs": differences(r, latest)})
+                          for t, r in all_pairs
                           if r is not None and _recipe(r) != _recipe(latest)),
                          key=lambda pair: pair[1]["finished"])
         runs = sorted((train for _, train in pairs if train), key=lambda r: r["finished"])
@@ -150,6 +151,15 @@ def _recipe(train: dict | None) -> str:
         return ""
     if "recipe" in train:
         return train["recipe"]["id"]
+    return json.dumps([_settings(train), train.get("data", {}).get("source"),
+                       model_code(train["experiment"], str(train.get("commit", "")))],
+                      sort_keys=True)
+
+
+def _settings(train: dict) -> dict:
+    """The settings that make a run's recipe, as recorded or (older records) as compared."""
+    if "recipe" in train:
+        return train["recipe"]["settings"]
     # defaults for records written before these settings existed
     settings = {"keep": "best", "weight_decay": 0.0,
                 **train.get("settings", {}), "optimizer": optimizer_name(train)}
@@ -160,9 +170,30 @@ def _recipe(train: dict | None) -> str:
     # keeps which ran.
     settings.pop("batchnorm", None)
     settings.pop("dropout", None)
-    return json.dumps([settings, train.get("data", {}).get("source"),
-                       model_code(train["experiment"], str(train.get("commit", "")))],
-                      sort_keys=True)
+    return settings
+
+
+def _network(train: dict) -> tuple[str, str]:
+    """The network's identity: its config's hash, or (older records) its model.py."""
+    if "recipe" in train:
+        return "config", train["recipe"]["model_config_sha256"]
+    return "code", model_code(train["experiment"], str(train.get("commit", "")))
+
+
+def differences(train: dict, current: dict) -> list[str]:
+    """What sets ``train``'s recipe apart from ``current``'s: the settings that differ,
+    "network" and "data". A config hash (newer records) and a model.py (older ones) do
+    not compare: between the two kinds, only settings and data are told apart."""
+    a, b = _settings(train), _settings(current)
+    differ = {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
+    if "keep" in differ:
+        differ.discard("kept")  # its wording
+    (kind, network), (current_kind, current_network) = _network(train), _network(current)
+    if kind == current_kind and network != current_network:
+        differ.add("network")
+    if train.get("data", {}).get("source") != current.get("data", {}).get("source"):
+        differ.add("data")
+    return sorted(differ)
 
 
 @functools.cache

@@ -44,11 +44,12 @@ def platform(train: dict) -> str:
 
 
 def render_earlier(rows: Sequence[Row]) -> str:
-    """Runs of earlier recipes: what was tried before the current settings."""
+    """Runs of earlier recipes: what was tried before the current settings, and what
+    differs (``results.differences``)."""
     lines = ["| experiment | test accuracy | seed | epochs | batch | optimizer | learning rate "
              "| label smoothing | weight decay | precision | backend · device | training time "
-             "| commit |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| commit | differs from the current recipe in |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         for accuracy, r in row.earlier:
             s = r.get("settings", {})
@@ -59,7 +60,7 @@ def render_earlier(rows: Sequence[Row]) -> str:
                          f"| {s.get('weight_decay', 0.0)} "
                          f"| {s.get('precision', '—')} | {platform(r)} "
                          f"| {_minutes([wall_seconds(r)])} "
-                         f"| {r['commit']} |")
+                         f"| {r['commit']} | {', '.join(r.get('_differs', [])) or '—'} |")
     return "\n".join(lines) + "\n" if len(lines) > 2 else ""
 
 

@@ -4,8 +4,9 @@
 
 Runs the README's two commands for each experiment (``python -m experiments.<name>.train``
 then ``.test``) on the current backend, as separate processes, and writes
-``results/series-<stamp>.json``: each step's training time and test accuracy, the whole
-series' training time, and, where ``nvidia-smi`` exists, the GPU utilisation sampled
+``results/series-<stamp>.json``: each step's training time and test accuracy, its
+validation accuracy after each epoch against training time so far, the whole series'
+training time, and, where ``nvidia-smi`` exists, the GPU utilisation sampled
 while each step trained (an idle GPU means the host is the bottleneck). With ``--out``,
 the records, plots and saved models of the run are packed into ``DIR/series.tar.gz``:
 what the GPU script (``.ci/gpu-series.sh``) brings back from a lent machine.
@@ -14,6 +15,8 @@ what the GPU script (``.ci/gpu-series.sh``) brings back from a lent machine.
 from __future__ import annotations
 
 import argparse
+import csv
+import itertools
 import json
 import shutil
 import statistics
@@ -77,6 +80,18 @@ class GpuSampler:
                 "max_percent": max(self.samples), "samples": len(self.samples)}
 
 
+def validation_curve(train: dict) -> list[dict]:
+    """[{"epoch", "seconds" (training so far), "val_accuracy"}] from the run's history."""
+    path = train["_path"].parent / train.get("history_csv", "")
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    seconds = itertools.accumulate(float(row["seconds"]) for row in rows)
+    return [{"epoch": i, "seconds": round(s, 1), "val_accuracy": float(row["val_accuracy"])}
+            for i, (row, s) in enumerate(zip(rows, seconds, strict=True), start=1)]
+
+
 def run_step(name: str, train_options: Sequence[str], results_dir: Path,
              model_dir: Path) -> dict:
     """Train then test one experiment with its entry points; what the records say."""
@@ -100,6 +115,9 @@ def run_step(name: str, train_options: Sequence[str], results_dir: Path,
             # time to accuracy: the recipe's training time, when it reaches its target
             "time_to_target_seconds": (wall_seconds(train) if train["target"] is not None
                                        and test["test_accuracy"] >= train["target"] else None),
+            # and along the way: training seconds and validation accuracy (one view) after
+            # each epoch, so steps compare at any accuracy, their own target or not
+            "validation_curve": validation_curve(train),
             "train_flops": train.get("train_flops"),
             "precision": train["settings"].get("precision"), "gpu_utilisation": gpu.summary(),
             "train_record": train["_path"].relative_to(results_dir).as_posix(),

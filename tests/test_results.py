@@ -332,3 +332,22 @@ def test_rows_name_the_backend_and_device_of_their_runs(tmp_path: Path) -> None:
     (row,) = results.collect(tmp_path)
     assert row.platforms == ["jax · NVIDIA H200", "tensorflow · CPU", "torch · CPU"]
     assert "| jax · NVIDIA H200; tensorflow · CPU; torch · CPU |" in report.render([row])
+
+
+def test_earlier_recipes_say_what_differs_from_the_current_one(filled: Path) -> None:
+    def run(name: str, seed: int, settings: dict, network: str, data: str) -> None:
+        record = train_record("exp03_deeper_l2", name, seed) | {
+            "settings": settings, "commit": name, "data": {"source": data},
+            "recipe": {"id": name, "settings": settings, "model_config_sha256": network}}
+        write_record(filled, "exp03_deeper_l2", f"train-{name}", record)
+        write_record(filled, "exp03_deeper_l2", f"test-{name}",
+                     eval_record("exp03_deeper_l2", name, 0.8, f"2026-11-2{seed}T12:00:00"))
+
+    current = {"epochs": 10, "keep": "last", "kept": "last epoch"}
+    run("u", 3, {**current, "epochs": 5, "keep": "best", "kept": "best"}, "n1", "jpeg")
+    run("v", 4, {**current, "not_decayed": []}, "n2", "png")
+    run("w", 5, current, "n1", "jpeg")
+    exp03 = results.collect(filled)[2]
+    assert [r["_differs"] for _, r in exp03.earlier] == [["epochs", "keep"],
+                                                        ["data", "network", "not_decayed"]]
+    assert "| epochs, keep |" in report.render_earlier([exp03])

@@ -9,6 +9,13 @@ from pathlib import Path
 from common import series
 
 
+def test_the_validation_curve_adds_up_the_epochs_times(tmp_path: Path) -> None:
+    (tmp_path / "h.csv").write_text("epoch,seconds,val_accuracy\n0,10.5,0.5\n1,20.25,0.75\n")
+    curve = series.validation_curve({"_path": tmp_path / "train.json", "history_csv": "h.csv"})
+    assert curve == [{"epoch": 1, "seconds": 10.5, "val_accuracy": 0.5},
+                     {"epoch": 2, "seconds": 30.8, "val_accuracy": 0.75}]
+
+
 def test_series_trains_tests_records_and_packs_each_step(tmp_path: Path,
                                                          npz_path: Path) -> None:
     results, models, out = tmp_path / "results", tmp_path / "models", tmp_path / "out"
@@ -25,6 +32,9 @@ def test_series_trains_tests_records_and_packs_each_step(tmp_path: Path,
     images = json.loads((results / step["train_record"]).read_text())["data"]["train"]
     assert step["train_flops"] == 3 * 29_659_904 * images
     assert step["met"] is False and step["time_to_target_seconds"] is None  # tiny data
+    (epoch,) = step["validation_curve"]  # one epoch: its time and validation score
+    assert epoch["epoch"] == 1 and 0 < epoch["seconds"] <= step["train_seconds"] + 0.1
+    assert 0 <= epoch["val_accuracy"] <= 1
     test = json.loads((results / step["test_record"]).read_text())
     assert test["test_accuracy"] == step["test_accuracy"]
     assert test["data"]["source"] == str(npz_path)  # tested on the data it trained on
