@@ -205,8 +205,8 @@ def training_model(model: keras.Model, settings: Settings, precision: str, total
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing)
     if steps_per_execution is None:
         steps_per_execution = 1 if keras.backend.backend() == "torch" else STEPS_PER_EXECUTION
-        if settings.lookahead is not None:  # it acts between executions: one is its period
-            steps_per_execution = settings.lookahead.every
+        if settings.lookahead is not None and steps_per_execution > 1:
+            steps_per_execution = settings.lookahead.every  # it acts between executions
     optimizer = make_optimizer(settings.optimizer, lr, settings.weight_decay,
                                settings.not_decayed)
     if precision == "mixed_float16":  # float16 gradients underflow without loss scaling;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 import keras
@@ -11,6 +12,7 @@ import pytest
 from common.lookahead import Lookahead, LookaheadCallback
 from common.settings import Settings
 from common.training import training_model
+from tests.conftest import run_python
 
 
 def tiny_model() -> keras.Model:
@@ -114,7 +116,9 @@ def fit(lookahead: Lookahead) -> np.ndarray:
     x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
     y = (x[:, :2] > 0).astype("float32")
     model = tiny_model()
-    model.compile(keras.optimizers.SGD(0.1), "mse", steps_per_execution=lookahead.every)
+    # Keras on PyTorch runs one step per execution; elsewhere one lookahead period
+    per_execution = 1 if keras.backend.backend() == "torch" else lookahead.every
+    model.compile(keras.optimizers.SGD(0.1), "mse", steps_per_execution=per_execution)
     model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
               callbacks=[LookaheadCallback(lookahead)])
     return values(model)
@@ -135,3 +139,27 @@ def test_a_recipe_with_lookahead_records_it_and_runs_its_period_per_execution() 
     trained, _, _ = training_model(tiny_model(), settings, "float32", 10)
     expected = 1 if keras.backend.backend() == "torch" else 3
     assert trained.steps_per_execution == expected
+
+
+ON_BACKEND = """
+import json, numpy as np
+from common.lookahead import Lookahead
+from common.settings import Settings
+from common.training import training_model
+from tests.conftest import run_python
+from tests.test_lookahead import fit, tiny_model
+settings = Settings(idea="x", target=0.5, dataset="cifar10", epochs=1, batch_size=8,
+                    lookahead=Lookahead(every=2))
+trained, _, _ = training_model(tiny_model(), settings, "float32", 10)
+never = fit(Lookahead(every=2, start_epoch=5))
+pulled = fit(Lookahead(every=2, decay=0.9, power=0.0, start_epoch=0))
+print(json.dumps({"per_execution": trained.steps_per_execution,
+                  "changed": bool(not np.allclose(never, pulled))}))
+"""
+
+
+@pytest.mark.parametrize("backend, per_execution", [("jax", 2), ("torch", 1)])
+def test_lookahead_runs_on_jax_and_pytorch(backend: str, per_execution: int) -> None:
+    # Keras on PyTorch runs one step per execution only: the recipe must not ask for more
+    out = json.loads(run_python(ON_BACKEND, backend).stdout.strip().splitlines()[-1])
+    assert out == {"per_execution": per_execution, "changed": True}
