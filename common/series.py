@@ -27,7 +27,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.checkpoints import read_history
 from common.records import (
     MODELS_DIR,
     REPO_ROOT,
@@ -36,6 +35,7 @@ from common.records import (
     environment,
     git_commit,
     now_iso,
+    read_history,
     read_records,
     stamp,
 )
