@@ -8,7 +8,6 @@ epoch) and ``kept.weights.h5`` (the epoch that will be saved).
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import shutil
@@ -19,7 +18,7 @@ import keras
 from common.errors import UserError
 from common.files import atomic_path, write_json_atomic
 from common.pipeline import EpochShuffledBatches
-from common.records import now_iso, stamp
+from common.records import now_iso, read_history, stamp
 
 
 class KeepWeights(keras.callbacks.Callback):
@@ -135,12 +134,3 @@ def start_or_resume(state_dir: Path, options: dict, added_later: dict) -> dict:
                "resumed": 0}
     write_json_atomic(state_file, run)
     return run
-
-
-def read_history(path: Path) -> dict[str, list[float]]:
-    """Per-epoch metrics written by CSVLogger, as columns."""
-    if not path.is_file():
-        return {}
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}

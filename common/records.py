@@ -5,6 +5,7 @@ Every number in ``results/`` comes from one of these JSON files.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import platform
@@ -148,3 +149,12 @@ def read_records(results_dir: Path) -> list[dict]:
             record["_path"] = path
             records.append(record)
     return sorted(records, key=lambda r: r.get("finished", ""))
+
+
+def read_history(path: Path) -> dict[str, list[float]]:
+    """Per-epoch metrics written by CSVLogger, as columns."""
+    if not path.is_file():
+        return {}
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}

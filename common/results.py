@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import csv
 import functools
 import json
 import statistics
@@ -23,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.records import REPO_ROOT, RESULTS_DIR, read_records
+from common.records import REPO_ROOT, RESULTS_DIR, read_history, read_records
 from common.registry import EXPERIMENTS_DIR, experiment_names, find_experiment
 from common.results_report import (
     machine,
@@ -227,11 +226,8 @@ def model_code(experiment: str, commit: str) -> str:
 
 
 def _val_curve(train: dict) -> list[float]:
-    path = train["_path"].parent / train.get("history_csv", "")
-    if not path.is_file():
-        return []
-    with open(path, newline="") as f:
-        return [float(row["val_accuracy"]) for row in csv.DictReader(f)]
+    return read_history(train["_path"].parent / train.get("history_csv", "")).get(
+        "val_accuracy", [])
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -15,7 +15,6 @@ what the GPU script (``.ci/gpu-series.sh``) brings back from a lent machine.
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
 import shutil
@@ -36,6 +35,7 @@ from common.records import (
     environment,
     git_commit,
     now_iso,
+    read_history,
     read_records,
     stamp,
 )
@@ -82,14 +82,13 @@ class GpuSampler:
 
 def validation_curve(train: dict) -> list[dict]:
     """[{"epoch", "seconds" (training so far), "val_accuracy"}] from the run's history."""
-    path = train["_path"].parent / train.get("history_csv", "")
-    if not path.is_file():
+    history = read_history(train["_path"].parent / train.get("history_csv", ""))
+    if not {"seconds", "val_accuracy"} <= history.keys():  # no history, or an old one
         return []
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    seconds = itertools.accumulate(float(row["seconds"]) for row in rows)
-    return [{"epoch": i, "seconds": round(s, 1), "val_accuracy": float(row["val_accuracy"])}
-            for i, (row, s) in enumerate(zip(rows, seconds, strict=True), start=1)]
+    seconds = itertools.accumulate(history["seconds"])
+    return [{"epoch": i, "seconds": round(s, 1), "val_accuracy": accuracy}
+            for i, (s, accuracy) in enumerate(zip(seconds, history["val_accuracy"],
+                                                  strict=True), start=1)]
 
 
 def run_step(name: str, train_options: Sequence[str], results_dir: Path,

@@ -25,7 +25,7 @@ import keras
 import numpy as np
 
 from common.callbacks import EpochStats, StopOnNonFiniteLoss
-from common.checkpoints import read_history, resume_callbacks, start_or_resume
+from common.checkpoints import resume_callbacks, start_or_resume
 from common.data import Splits, load, one_hot, scale, train_val_split
 from common.datasets import get_dataset
 from common.devices import data_parallel, device_count, join_processes, peer_lost
@@ -36,7 +36,7 @@ from common.lookahead import LookaheadCallback
 from common.optim import NOT_DECAYED, make_optimizer, make_schedule, name_of
 from common.pipeline import EpochShuffledBatches, fit_inputs
 from common.precision import resolve_precision
-from common.records import data_source, git_commit, relative
+from common.records import data_source, git_commit, read_history, relative
 from common.settings import KEPT, RunOptions, Settings, parse
 from common.training_copy import training_copy
 
