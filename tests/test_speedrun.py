@@ -13,7 +13,7 @@ import pytest
 from common.evaluation import evaluate_main
 from common.training import train_main
 from common.whitening import whitening_weights
-from experiments.exp07_speedrun.model import build_model, flip_averaged, initialize
+from experiments.exp07_speedrun.model import build_model, flip_and_moves_averaged, initialize
 from experiments.exp07_speedrun.train import SETTINGS
 from tests.conftest import run_python
 
@@ -86,7 +86,14 @@ def test_the_speedrun_network_and_its_initialisation() -> None:
     assert build_model((28, 28, 1), 5).output.shape[1:] == (5,)
 
 
-def test_speedrun_trains_and_saves_one_flip_averaged_plain_keras_model(
+def moved(x: np.ndarray, by: int) -> np.ndarray:
+    """Images moved ``by`` = ±1 pixel down and right, edges reflected (numpy's own)."""
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+    start = 1 - by
+    return padded[:, start:start + x.shape[1], start:start + x.shape[2]]
+
+
+def test_speedrun_trains_and_saves_one_test_time_averaged_plain_keras_model(
         tmp_path: Path, npz_path: Path) -> None:
     train_main("exp07_speedrun", build_model, SETTINGS,
                ["--epochs", "1", "--batch-size", "32", "--limit", "64", "--data", str(npz_path),
@@ -94,20 +101,29 @@ def test_speedrun_trains_and_saves_one_flip_averaged_plain_keras_model(
     saved = keras.models.load_model(tmp_path / "m" / "exp07_speedrun.h5")  # no project code
     network = saved.get_layer("exp07_speedrun")
     x = np.random.default_rng(1).random((4, 32, 32, 3), dtype=np.float32)
-    both = (network.predict(x, verbose=0) + network.predict(x[:, :, ::-1], verbose=0)) / 2
-    np.testing.assert_allclose(saved.predict(x, verbose=0), both, atol=1e-6)
+
+    def both_sides(images: np.ndarray) -> np.ndarray:
+        return (network.predict(images, verbose=0)
+                + network.predict(images[:, :, ::-1], verbose=0)) / 2
+
+    expected = both_sides(x) / 2 + (both_sides(moved(x, 1)) + both_sides(moved(x, -1))) / 4
+    np.testing.assert_allclose(saved.predict(x, verbose=0), expected, atol=1e-6)
     # the whitening layer was fitted to the training images, not left random
     kernel = network.get_layer("whiten").get_weights()[0]
     assert np.allclose(kernel[..., :12], -kernel[..., 12:])
     record = json.loads(next((tmp_path / "r" / "exp07_speedrun").glob("train-*.json"))
                         .read_text())
     assert record["settings"]["initialize"] == "experiments.exp07_speedrun.model.initialize"
-    assert record["settings"]["inference"] == "experiments.exp07_speedrun.model.flip_averaged"
+    assert (record["settings"]["inference"]
+            == "experiments.exp07_speedrun.model.flip_and_moves_averaged")
     assert record["settings"]["not_decayed"] == []
-    # the network on two views of every image, plus the mirror's 0/1 matrix product
-    assert record["forward_flops"] == 2 * 236_294_720 + 2 * (32 * 3 * 32) * 32
-    assert flip_averaged(build_model()).name == "exp07_speedrun_flip_averaged"
-    # the test entry point expects (and scores) the same flip-averaged model
+    assert record["settings"]["alternate_flips"] is True
+    assert record["settings"]["lookahead"]["every"] == 5
+    # the network on six views of every image, plus seven 0/1 matrix products (three
+    # mirrors, and rows and columns of two moves)
+    assert record["forward_flops"] == 6 * 236_294_720 + 7 * 2 * (32 * 3 * 32) * 32
+    assert flip_and_moves_averaged(build_model()).name == "exp07_speedrun_tta"
+    # the test entry point expects (and scores) the same averaged model
     evaluate_main("exp07_speedrun", build_model, SETTINGS,
                   ["--model", str(tmp_path / "m" / "exp07_speedrun.h5"), "--data", str(npz_path),
                    "--results-dir", str(tmp_path / "r")])

@@ -75,6 +75,7 @@ def initialize(model: keras.Model, images: np.ndarray) -> None:
             layer.set_weights([kernel])
 
 
-def flip_averaged(network: keras.Model) -> keras.Model:
-    """The saved model: the mean of the network's predictions for an image and its mirror."""
-    return averaged_ensemble([network], name=f"{network.name}_flip_averaged")
+def flip_and_moves_averaged(network: keras.Model) -> keras.Model:
+    """The saved model: the image and its mirror weigh half, and the same two moved one
+    pixel down-right and up-left the other half (airbench's test-time augmentation)."""
+    return averaged_ensemble([network], name=f"{network.name}_tta", moved_too=True)
