@@ -192,6 +192,24 @@ def test_backends_table_puts_backends_side_by_side(monkeypatch: pytest.MonkeyPat
             in table)
 
 
+def test_every_backends_record_keeps_its_own_table_newest_first(tmp_path: Path) -> None:
+    from common.bench import backends
+
+    def record(experiment: str, images: int) -> dict:
+        return {"images": images, "timed_runs": 2, "hardware": {"cores": 2, "cpu": "x"},
+                "rows": [{"experiment": experiment, "backend": "torch",
+                          "train_images_per_s": 80.0, "inference_images_per_s": 300.0}]}
+
+    first, second = "backends-20261129-030000.json", "backends-20261129-180000.json"
+    (tmp_path / first).write_text(json.dumps(record("exp01_baseline", 3200)))
+    (tmp_path / second).write_text(json.dumps(record("exp07_speedrun", 1600)))
+    text = backends.render_all(tmp_path)
+    newer, older = text.index(second), text.index(first)
+    assert newer < older
+    assert text.index("| exp07_speedrun | 80 | 300 |") < older < text.index("| exp01_baseline |")
+    assert "1600 training images" in text[:older] and "3200 training images" in text[older:]
+
+
 def test_curves_table_puts_each_backends_epochs_side_by_side(tmp_path: Path) -> None:
     from common.bench import backends
     from common.records import write_record

@@ -82,6 +82,14 @@ def render(record: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_all(folder: Path) -> str:
+    """Every ``backends-*.json`` record in ``folder``, newest first: runs measure different
+    experiments (a later run may add steps), so each keeps its own table and settings."""
+    records = sorted(folder.glob("backends-*.json"), reverse=True)
+    return "\n".join(f"[{path.name}]({path.name}):\n\n" + render(json.loads(path.read_text()))
+                     for path in records)
+
+
 def _measure_here(argv: Sequence[str]) -> None:
     """Child: measure ``argv``'s experiments on this process's backend; print the rows."""
     import argparse
