@@ -5,35 +5,53 @@ machine without a GPU, CPU-feature notes) would otherwise open every command wit
 that read like failures. ``SHOW_LIBRARY_LOGS=1`` shows them.
 """
 
+import contextlib
+import importlib.util
 import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 
 STARTED = time.perf_counter()  # entry points import common first: their start time
 LIBRARY_LOGS_ENV = "SHOW_LIBRARY_LOGS"
 
 
-def _import_keras(quiet: bool) -> None:
-    """Import Keras (and its backend), with the process' stderr muted at the file level,
-    where the C++ libraries write, if ``quiet``. A backend Keras cannot start is one line
-    on stderr and exit status 2, not a traceback."""
-    if quiet:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # and TensorFlow's later C++ logs
-        sys.stderr.flush()
-        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
+@contextlib.contextmanager
+def library_start_up_muted() -> Iterator[None]:
+    """The process' stderr muted at the file level, where the C++ libraries write, unless
+    ``SHOW_LIBRARY_LOGS`` is set."""
+    if os.environ.get(LIBRARY_LOGS_ENV):
+        yield
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # and TensorFlow's later C++ logs
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
     try:
-        import keras  # noqa: F401
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _import_keras() -> None:
+    """Import Keras (and its backend) quietly. A backend Keras cannot start is one line
+    on stderr and exit status 2, not a traceback."""
+    try:
+        with library_start_up_muted():
+            import keras
+
+            # On JAX and PyTorch, Keras still imports TensorFlow where installed, lazily
+            # (to seed it in set_random_seed, to read an .h5's config): start it here, muted.
+            if (keras.backend.backend() != "tensorflow"
+                    and importlib.util.find_spec("tensorflow") is not None):
+                import tensorflow  # noqa: F401
     except (ImportError, ValueError) as err:
         failure = err
     else:
         failure = None
-    finally:
-        if quiet:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(devnull)
     if failure is not None:
         backend = os.environ.get("KERAS_BACKEND", "tensorflow")
         print(f"error: Keras cannot start with KERAS_BACKEND={backend} ({failure}); use "
@@ -42,7 +60,7 @@ def _import_keras(quiet: bool) -> None:
         sys.exit(2)
 
 
-_import_keras(quiet=not os.environ.get(LIBRARY_LOGS_ENV))
+_import_keras()
 if not os.environ.get(LIBRARY_LOGS_ENV):
     # Keras warns that .h5 is a legacy format; the slides' scripts need exactly that format.
     logging.getLogger("absl").setLevel(logging.ERROR)

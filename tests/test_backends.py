@@ -130,7 +130,11 @@ def test_trained_on_another_backend_then_tested_and_reloaded_in_tensorflow(
     for entry, extra in (("train", ["--epochs", "1", "--batch-size", "16",
                                     "--model-dir", str(models)]),
                          ("test", ["--model", str(models / "exp02_batchnorm.h5")])):
-        run_under(backend, ["-m", f"experiments.exp02_batchnorm.{entry}", *common, *extra])
+        done = run_under(backend, ["-m", f"experiments.exp02_batchnorm.{entry}", *common,
+                                   *extra])
+        # no C++ start-up lines (TensorFlow's, imported to be seeded, or JAX's CUDA probe)
+        assert not [line for line in done.stderr.splitlines()
+                    if line.startswith(("I0000", "W0000", "E0000", "WARNING: All log"))]
     (test_record,) = (records / "exp02_batchnorm").glob("test-*.json")
     (train_record,) = (records / "exp02_batchnorm").glob("train-*.json")
     assert json.loads(train_record.read_text())["versions"]["backend"] == backend
