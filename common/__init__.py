@@ -18,7 +18,7 @@ LIBRARY_LOGS_ENV = "SHOW_LIBRARY_LOGS"
 
 
 @contextlib.contextmanager
-def library_start_up_muted() -> Iterator[None]:
+def _library_start_up_muted() -> Iterator[None]:
     """The process' stderr muted at the file level, where the C++ libraries write, unless
     ``SHOW_LIBRARY_LOGS`` is set."""
     if os.environ.get(LIBRARY_LOGS_ENV):
@@ -40,7 +40,7 @@ def _import_keras() -> None:
     """Import Keras (and its backend) quietly. A backend Keras cannot start is one line
     on stderr and exit status 2, not a traceback."""
     try:
-        with library_start_up_muted():
+        with _library_start_up_muted():
             import keras
 
             # On JAX and PyTorch, Keras still imports TensorFlow where installed, lazily
