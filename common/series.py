@@ -10,6 +10,10 @@ training time, and, where ``nvidia-smi`` exists, the GPU utilisation sampled
 while each step trained (an idle GPU means the host is the bottleneck). With ``--out``,
 the records, plots and saved models of the run are packed into ``DIR/series.tar.gz``:
 what the GPU script (``.ci/gpu-series.sh``) brings back from a lent machine.
+
+Interrupted? The series backs itself up after every step (``checkpoints/series.json``
+beside the models) and each step's training after every epoch: the same command again
+continues from there; ``--fresh`` starts the series over.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from common.errors import UserError, exit_on_user_error
+from common.files import write_json_atomic
 from common.records import (
     MODELS_DIR,
     REPO_ROOT,
@@ -91,19 +97,24 @@ def validation_curve(train: dict) -> list[dict]:
                                                   strict=True), start=1)]
 
 
+def _run(name: str, entry_point: str, options: list[str]) -> None:
+    command = [sys.executable, "-m", f"experiments.{name}.{entry_point}", *options]
+    code = subprocess.run(command, cwd=REPO_ROOT).returncode
+    if code:  # the command has said why
+        raise UserError(f"series: {name}'s {entry_point} command stopped (exit {code}); "
+                        f"the same series command continues from where it stopped")
+
+
 def run_step(name: str, train_options: Sequence[str], results_dir: Path,
              model_dir: Path) -> dict:
     """Train then test one experiment with its entry points; what the records say."""
     dirs = ["--results-dir", str(results_dir)]
     started = time.perf_counter()
     with GpuSampler() as gpu:
-        subprocess.run([sys.executable, "-m", f"experiments.{name}.train", *train_options,
-                        "--model-dir", str(model_dir), *dirs], cwd=REPO_ROOT, check=True)
+        _run(name, "train", [*train_options, "--model-dir", str(model_dir), *dirs])
     train_wall = time.perf_counter() - started
     data = train_options[train_options.index("--data"):][:2] if "--data" in train_options else []
-    subprocess.run([sys.executable, "-m", f"experiments.{name}.test", *data,  # the same data
-                    "--model", str(model_dir / f"{name}.h5"), *dirs], cwd=REPO_ROOT,
-                   check=True)
+    _run(name, "test", [*data, "--model", str(model_dir / f"{name}.h5"), *dirs])  # same data
     records = [r for r in read_records(results_dir) if r["experiment"] == name]
     train = max((r for r in records if r["kind"] == "train"), key=lambda r: r["finished"])
     test = max((r for r in records if r["kind"] == "test"), key=lambda r: r["finished"])
@@ -123,6 +134,29 @@ def run_step(name: str, train_options: Sequence[str], results_dir: Path,
             "test_record": test["_path"].relative_to(results_dir).as_posix()}
 
 
+def start_or_resume(state_file: Path, experiments: list[str], train_options: list[str],
+                    fresh: bool) -> dict:
+    """The bookkeeping of a series that may be interrupted and continued: its options, the
+    commit and time it started, and the steps done so far."""
+    if fresh and state_file.is_file():
+        for name in json.loads(state_file.read_text())["experiments"]:  # their backups too
+            shutil.rmtree(state_file.parent / name, ignore_errors=True)
+        state_file.unlink()
+    if not state_file.is_file():
+        return {"experiments": experiments, "train_options": train_options,
+                "commit": git_commit(), "started": now_iso(), "resumed": 0, "steps": []}
+    state = json.loads(state_file.read_text())
+    if [state["experiments"], state["train_options"]] != [experiments, train_options]:
+        raise UserError(
+            f"an interrupted series of other steps or options ({' '.join(state['experiments'])}"
+            f" -- {' '.join(state['train_options'])}) is backed up in {state_file}; rerun "
+            f"that command to continue it, or add --fresh to discard it")
+    state["resumed"] += 1
+    print(f"series: resuming the series started {state['started']} "
+          f"({len(state['steps'])} of {len(experiments)} steps done)", flush=True)
+    return state
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     train_options = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -136,22 +170,29 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="in order (default: the four CIFAR-10 steps)")
     parser.add_argument("--out", type=Path, default=None,
                         help="also pack the run's records and models into OUT/series.tar.gz")
+    parser.add_argument("--fresh", action="store_true",
+                        help="discard an interrupted series (and its steps' backups) and "
+                             "start over; without it the same command continues one")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", type=Path, default=MODELS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    commit, started = git_commit(), now_iso()
-    steps = []
-    for name in args.experiments:
+    state_file = args.model_dir / "checkpoints" / "series.json"
+    state = start_or_resume(state_file, args.experiments, train_options, args.fresh)
+    steps = state["steps"]
+    for name in args.experiments[len(steps):]:
         steps.append(run_step(name, train_options, args.results_dir, args.model_dir))
+        write_json_atomic(state_file, state)  # a step done is never run again
         print(f"series: {name} test accuracy {steps[-1]['test_accuracy']:.4f}, training "
               f"{steps[-1]['train_seconds']:.0f} s", flush=True)
-    record = {"kind": "series", "command": command_line(), "commit": commit,
-              "started": started, "finished": now_iso(), "train_options": train_options,
-              "steps": steps, "train_seconds": round(sum(s["train_seconds"] for s in steps), 1),
+    record = {"kind": "series", "command": command_line(), "commit": state["commit"],
+              "started": state["started"], "finished": now_iso(), "resumed": state["resumed"],
+              "train_options": train_options, "steps": steps,
+              "train_seconds": round(sum(s["train_seconds"] for s in steps), 1),
               **environment()}
     path = args.results_dir / f"series-{stamp()}.json"
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    write_json_atomic(path, record)
+    state_file.unlink()
     print(f"series: {len(steps)} steps, {record['train_seconds']:.0f} s of training; "
           f"recorded {path}")
     if args.out:
@@ -167,4 +208,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    exit_on_user_error(main)

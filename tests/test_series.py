@@ -6,7 +6,10 @@ import json
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from common import series
+from common.errors import UserError
 
 
 def test_the_validation_curve_adds_up_the_epochs_times(tmp_path: Path) -> None:
@@ -42,3 +45,56 @@ def test_series_trains_tests_records_and_packs_each_step(tmp_path: Path,
         names = set(tar.getnames())
     assert {f"results/{path.name}", "saved_models/exp01_baseline.h5",
             f"results/{step['train_record']}", f"results/{step['test_record']}"} <= names
+
+
+def _fake_steps(monkeypatch, fail_at: str | None = None) -> list[str]:
+    """run_step replaced by a stand-in that records the steps it ran (and can crash)."""
+    ran: list[str] = []
+
+    def run_step(name: str, *_: object) -> dict:
+        if name == fail_at:
+            raise KeyboardInterrupt  # the session ended mid-step
+        ran.append(name)
+        return {"experiment": name, "test_accuracy": 0.5, "train_seconds": 10.0}
+
+    monkeypatch.setattr(series, "run_step", run_step)
+    return ran
+
+
+def test_an_interrupted_series_continues_after_its_last_finished_step(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dirs = ["--results-dir", str(tmp_path / "results"), "--model-dir", str(tmp_path / "m")]
+    argv = ["--experiments", "exp01_baseline", "exp02_batchnorm", *dirs, "--", "--seed", "2"]
+    first = _fake_steps(monkeypatch, fail_at="exp02_batchnorm")
+    with pytest.raises(KeyboardInterrupt):
+        series.main(argv)
+    assert first == ["exp01_baseline"] and not (tmp_path / "results").exists()
+    second = _fake_steps(monkeypatch)
+    series.main(argv)
+    assert second == ["exp02_batchnorm"]  # step 1 is not trained again
+    (path,) = (tmp_path / "results").glob("series-*.json")
+    record = json.loads(path.read_text())
+    assert [s["experiment"] for s in record["steps"]] == ["exp01_baseline", "exp02_batchnorm"]
+    assert record["resumed"] == 1 and record["train_seconds"] == 20.0
+    assert not (tmp_path / "m" / "checkpoints" / "series.json").exists()  # done: forgotten
+
+
+def test_another_series_over_an_interrupted_one_says_how_to_continue_or_start_over(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dirs = ["--results-dir", str(tmp_path / "results"), "--model-dir", str(tmp_path / "m")]
+    _fake_steps(monkeypatch, fail_at="exp02_batchnorm")
+    with pytest.raises(KeyboardInterrupt):
+        series.main(["--experiments", "exp01_baseline", "exp02_batchnorm", *dirs])
+    step_backup = tmp_path / "m" / "checkpoints" / "exp02_batchnorm"
+    step_backup.mkdir()  # the interrupted step's own backup
+    with pytest.raises(UserError, match="exp01_baseline exp02_batchnorm.*--fresh"):
+        series.main(["--experiments", "exp02_batchnorm", *dirs])
+    ran = _fake_steps(monkeypatch)
+    series.main(["--experiments", "exp02_batchnorm", "--fresh", *dirs])
+    assert ran == ["exp02_batchnorm"] and not step_backup.exists()
+
+
+def test_a_step_that_fails_stops_the_series_with_one_line(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no_such_step's train command stopped"):
+        series.main(["--experiments", "no_such_step", "--results-dir", str(tmp_path / "r"),
+                     "--model-dir", str(tmp_path / "m")])
