@@ -138,22 +138,24 @@ def start_or_resume(state_file: Path, experiments: list[str], train_options: lis
                     fresh: bool) -> dict:
     """The bookkeeping of a series that may be interrupted and continued: its options, the
     commit and time it started, and the steps done so far."""
-    if fresh and state_file.is_file():
-        for name in json.loads(state_file.read_text())["experiments"]:  # their backups too
+    state = json.loads(state_file.read_text()) if state_file.is_file() else None
+    if fresh:  # the series' bookkeeping and its steps' backups
+        for name in {*experiments, *(state["experiments"] if state else [])}:
             shutil.rmtree(state_file.parent / name, ignore_errors=True)
-        state_file.unlink()
-    if not state_file.is_file():
-        return {"experiments": experiments, "train_options": train_options,
-                "commit": git_commit(), "started": now_iso(), "resumed": 0, "steps": []}
-    state = json.loads(state_file.read_text())
-    if [state["experiments"], state["train_options"]] != [experiments, train_options]:
+        state = None
+    if state is None:
+        state = {"experiments": experiments, "train_options": train_options,
+                 "commit": git_commit(), "started": now_iso(), "resumed": 0, "steps": []}
+    elif [state["experiments"], state["train_options"]] != [experiments, train_options]:
         raise UserError(
             f"an interrupted series of other steps or options ({' '.join(state['experiments'])}"
             f" -- {' '.join(state['train_options'])}) is backed up in {state_file}; rerun "
             f"that command to continue it, or add --fresh to discard it")
-    state["resumed"] += 1
-    print(f"series: resuming the series started {state['started']} "
-          f"({len(state['steps'])} of {len(experiments)} steps done)", flush=True)
+    else:
+        state["resumed"] += 1
+        print(f"series: resuming the series started {state['started']} "
+              f"({len(state['steps'])} of {len(experiments)} steps done)", flush=True)
+    write_json_atomic(state_file, state)
     return state
 
 
