@@ -114,3 +114,25 @@ def validation_curves(curves: dict[str, Sequence[float]], path: Path) -> Path:
         ax.legend()
     ax.set_title("Validation accuracy of each experiment")
     return _save(fig, path)
+
+
+def time_to_accuracy(curves: dict[str, Sequence[tuple[float, float]]],
+                     targets: dict[str, float | None], title: str, path: Path) -> Path:
+    """Validation accuracy against training minutes so far, each step with its target."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, points in curves.items():
+        minutes, accuracy = zip(*points, strict=True) if points else ((), ())
+        (line,) = ax.plot(minutes, accuracy, marker=".", label=name)
+        if targets.get(name) is not None:
+            ax.axhline(targets[name], color=line.get_color(), linestyle="--", alpha=0.6)
+    ax.set_xscale("log")  # a GPU series takes seconds a step, a CPU one hours
+    plain = matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(plain)
+    ax.set_xlabel("training minutes (log scale)")
+    ax.set_ylabel("validation accuracy")
+    ax.grid(alpha=0.3, which="both")
+    if curves:
+        ax.legend(title="dashed: the step's target")
+    ax.set_title(title)
+    return _save(fig, path)

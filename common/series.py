@@ -9,7 +9,8 @@ validation accuracy after each epoch against training time so far, the whole ser
 training time, and, where ``nvidia-smi`` exists, the GPU utilisation sampled
 while each step trained (an idle GPU means the host is the bottleneck). With ``--out``,
 the records, plots and saved models of the run are packed into ``DIR/series.tar.gz``:
-what the GPU script (``.ci/gpu-series.sh``) brings back from a lent machine.
+what the GPU script (``.ci/gpu-series.sh``) brings back from a lent machine. Every series
+record is shown in ``results/series.md`` (``common.series_report``); ``--report`` rewrites it.
 
 Interrupted? The series backs itself up after every step (``checkpoints/series.json``
 beside the models) and each step's training after every epoch: the same command again
@@ -46,6 +47,7 @@ from common.records import (
     stamp,
 )
 from common.results_report import wall_seconds
+from common.series_report import write_report
 
 STEPS = ["exp01_baseline", "exp02_batchnorm", "exp03_deeper_l2", "exp04_augmentation"]
 
@@ -175,9 +177,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--fresh", action="store_true",
                         help="discard an interrupted series (and its steps' backups) and "
                              "start over; without it the same command continues one")
+    parser.add_argument("--report", action="store_true",
+                        help="only rewrite results/series.md and series.png from the records")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", type=Path, default=MODELS_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.report:
+        written = write_report(args.results_dir)
+        print(f"wrote {written}" if written else f"no series records in {args.results_dir}")
+        return
 
     state_file = args.model_dir / "checkpoints" / "series.json"
     state = start_or_resume(state_file, args.experiments, train_options, args.fresh)
@@ -196,11 +204,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     write_json_atomic(path, record)
     state_file.unlink()
     print(f"series: {len(steps)} steps, {record['train_seconds']:.0f} s of training; "
-          f"recorded {path}")
+          f"recorded {path}; table in {write_report(args.results_dir)}")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         with tarfile.open(args.out / "series.tar.gz", "w:gz") as tar:
             tar.add(path, arcname=f"results/{path.name}")
+            for report in ("series.md", "series.png"):
+                tar.add(args.results_dir / report, arcname=f"results/{report}")
             for step in steps:
                 tar.add(args.results_dir / step["experiment"],
                         arcname=f"results/{step['experiment']}")

@@ -43,8 +43,11 @@ def test_series_trains_tests_records_and_packs_each_step(tmp_path: Path,
     assert test["data"]["source"] == str(npz_path)  # tested on the data it trained on
     with tarfile.open(out / "series.tar.gz") as tar:
         names = set(tar.getnames())
-    assert {f"results/{path.name}", "saved_models/exp01_baseline.h5",
+    assert {f"results/{path.name}", "saved_models/exp01_baseline.h5", "results/series.md",
             f"results/{step['train_record']}", f"results/{step['test_record']}"} <= names
+    table = (results / "series.md").read_text()  # the time-to-accuracy table, and its plot
+    assert f"| exp01_baseline | 74% | {step['test_accuracy']:.2%} | **no** | — |" in table
+    assert (results / "series.png").stat().st_size > 0
 
 
 def _fake_steps(monkeypatch, fail_at: str | None = None) -> list[str]:
@@ -55,7 +58,9 @@ def _fake_steps(monkeypatch, fail_at: str | None = None) -> list[str]:
         if name == fail_at:
             raise KeyboardInterrupt  # the session ended mid-step
         ran.append(name)
-        return {"experiment": name, "test_accuracy": 0.5, "train_seconds": 10.0}
+        return {"experiment": name, "target": 0.8, "test_accuracy": 0.5, "met": False,
+                "train_seconds": 10.0, "time_to_target_seconds": None,
+                "validation_curve": [{"epoch": 1, "seconds": 10.0, "val_accuracy": 0.5}]}
 
     monkeypatch.setattr(series, "run_step", run_step)
     return ran
@@ -98,3 +103,30 @@ def test_a_step_that_fails_stops_the_series_with_one_line(tmp_path: Path) -> Non
     with pytest.raises(UserError, match="no_such_step's train command stopped"):
         series.main(["--experiments", "no_such_step", "--results-dir", str(tmp_path / "r"),
                      "--model-dir", str(tmp_path / "m")])
+
+
+def _record(stamp: str, accuracy: float, time_to_target: float | None) -> dict:
+    step = {"experiment": "exp04_augmentation", "target": 0.88, "test_accuracy": accuracy,
+            "met": time_to_target is not None, "time_to_target_seconds": time_to_target,
+            "train_seconds": 600.0, "train_flops": 2.5e15,
+            "gpu_utilisation": {"mean_percent": 91.4, "max_percent": 99, "samples": 9},
+            "validation_curve": [{"epoch": 1, "seconds": 300.0, "val_accuracy": 0.7},
+                                 {"epoch": 2, "seconds": 600.0, "val_accuracy": 0.89}]}
+    return {"kind": "series", "command": "python -m common.series", "commit": "abcdef123",
+            "started": f"2026-11-{stamp}T10:00:00", "finished": f"2026-11-{stamp}T10:10:00",
+            "resumed": 2, "train_options": [], "steps": [step], "train_seconds": 600.0,
+            "hardware": {"cpu": "Some CPU", "cores": 16, "gpus": ["NVIDIA H200"]},
+            "versions": {"backend": "jax"}}
+
+
+def test_the_report_shows_every_series_newest_first(tmp_path: Path) -> None:
+    for day, accuracy, reached in [("01", 0.8712, None), ("02", 0.8899, 540.0)]:
+        path = tmp_path / f"series-202611{day}-100000.json"
+        path.write_text(json.dumps(_record(day, accuracy, reached)))
+    series.main(["--report", "--results-dir", str(tmp_path)])
+    table = (tmp_path / "series.md").read_text()
+    newer = "| exp04_augmentation | 88% | 88.99% | yes | 9.0 min | 10.0 min | 2.50 PFLOP | 91% |"
+    older = "| exp04_augmentation | 88% | 87.12% | **no** | — | 10.0 min | 2.50 PFLOP | 91% |"
+    assert table.index(newer) < table.index(older)
+    assert "jax on Some CPU, 16 cores, NVIDIA H200" in table and "resumed 2 times" in table
+    assert (tmp_path / "series.png").stat().st_size > 0
