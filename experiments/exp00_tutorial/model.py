@@ -2,6 +2,8 @@
 
 conv 6@5x5 -> max-pool -> conv 16@5x5 -> max-pool -> Dense 120 -> 84 -> 10, ReLU between,
 as in the tutorial; a softmax output so the saved .h5 gives probabilities like the others.
+The tutorial's ``Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))`` is the first layer: the
+network sees pixels in [-1, 1], and the .h5 takes [0, 1] like every step.
 """
 
 import keras
@@ -11,7 +13,8 @@ from keras import layers
 def build_model(input_shape: tuple[int, int, int] = (32, 32, 3),
                 num_classes: int = 10) -> keras.Model:
     inputs = keras.Input(shape=input_shape, name="input")
-    x = layers.Conv2D(6, 5, activation="relu", name="conv1")(inputs)
+    x = layers.Rescaling(2.0, offset=-1.0, name="normalize")(inputs)  # (x - 0.5) / 0.5
+    x = layers.Conv2D(6, 5, activation="relu", name="conv1")(x)
     x = layers.MaxPooling2D(2, name="pool1")(x)
     x = layers.Conv2D(16, 5, activation="relu", name="conv2")(x)
     x = layers.MaxPooling2D(2, name="pool2")(x)
