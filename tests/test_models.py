@@ -109,6 +109,20 @@ def test_lenet5_and_the_tutorial_net() -> None:
     assert tutorial.get_layer("flatten").output.shape[1:] == (400,)  # 16 * 5 * 5
 
 
+def test_the_tutorial_net_starts_as_pytorch_starts_it() -> None:
+    from experiments.exp00_tutorial.model import build_model
+
+    model = build_model()
+    normalize = model.get_layer("normalize")  # the tutorial's Normalize((0.5,)*3, (0.5,)*3)
+    assert np.allclose(normalize(np.array([[0.0, 0.5, 1.0]])), [[-1.0, 0.0, 1.0]])
+    for name, fan_in in [("conv1", 75), ("conv2", 150), ("fc1", 400), ("fc2", 120),
+                         ("output", 84)]:
+        bound = fan_in ** -0.5  # weights and biases uniform in ±1/√fan_in
+        kernel, bias = model.get_layer(name).get_weights()
+        assert 0.8 * bound < np.abs(kernel).max() <= bound, name  # Glorot's is wider
+        assert 0 < np.abs(bias).max() <= bound, name  # Keras starts biases at zero
+
+
 def test_a_network_takes_the_shape_and_classes_it_is_given() -> None:
     from experiments.mnist02_vgg.model import build_model
 
