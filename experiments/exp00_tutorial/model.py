@@ -26,11 +26,12 @@ def build_model(input_shape: tuple[int, int, int] = (32, 32, 3),
     x = layers.Conv2D(6, 5, activation="relu", name="conv1",
                       **torch_default(5 * 5 * x.shape[-1]))(x)
     x = layers.MaxPooling2D(2, name="pool1")(x)
-    x = layers.Conv2D(16, 5, activation="relu", name="conv2", **torch_default(5 * 5 * 6))(x)
+    x = layers.Conv2D(16, 5, activation="relu", name="conv2",
+                      **torch_default(5 * 5 * x.shape[-1]))(x)
     x = layers.MaxPooling2D(2, name="pool2")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(120, activation="relu", name="fc1", **torch_default(x.shape[-1]))(x)
-    x = layers.Dense(84, activation="relu", name="fc2", **torch_default(120))(x)
+    x = layers.Dense(84, activation="relu", name="fc2", **torch_default(x.shape[-1]))(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="output",
-                           **torch_default(84))(x)
+                           **torch_default(x.shape[-1]))(x)
     return keras.Model(inputs, outputs, name="exp00_tutorial")
