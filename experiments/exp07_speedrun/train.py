@@ -39,7 +39,7 @@ def warmup_cosine_floor(learning_rate: float, total_steps: int) -> CosineDecay:
 
 
 SETTINGS = Settings(
-    idea="speed run: whitened wide net, flip-averaged",
+    idea="speed run: whitened wide net, flip- and shift-averaged",
     target=0.94,
     dataset="cifar10",
     epochs=10,
