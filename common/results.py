@@ -183,8 +183,10 @@ def differences(train: dict, current: dict) -> list[str]:
     """What sets ``train``'s recipe apart from ``current``'s: the settings that differ,
     "network" and "data". A config hash (newer records) and a model.py (older ones) do
     not compare: between the two kinds, only settings and data are told apart."""
-    a, b = _settings(train), _settings(current)
-    differ = {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
+    # A step's wording is not its recipe (common.export.recipe leaves it out, older records
+    # kept it); records from before datasets were named are all CIFAR-10.
+    a, b = ({"dataset": "cifar10", **_settings(r)} for r in (train, current))
+    differ = {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)} - {"idea", "target"}
     if "keep" in differ:
         differ.discard("kept")  # its wording
     (kind, network), (current_kind, current_network) = _network(train), _network(current)

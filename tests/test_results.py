@@ -351,3 +351,21 @@ def test_earlier_recipes_say_what_differs_from_the_current_one(filled: Path) -> 
     assert [r["_differs"] for _, r in exp03.earlier] == [["epochs", "keep"],
                                                         ["data", "network", "not_decayed"]]
     assert "| epochs, keep |" in report.render_earlier([exp03])
+
+
+def test_an_older_record_differs_in_its_settings_not_in_its_wording(filled: Path) -> None:
+    """Records made before recipes were recorded kept the idea, the target and no dataset
+    in their settings: none of that sets them apart from a newer run."""
+    older = {"epochs": 10, "idea": "old words", "target": 0.8, "augmentation": ["shift"]}
+    write_record(filled, "exp03_deeper_l2", "train-old",
+                 train_record("exp03_deeper_l2", "old", 3) | {"settings": older})
+    write_record(filled, "exp03_deeper_l2", "test-old",
+                 eval_record("exp03_deeper_l2", "old", 0.8, "2026-11-23T12:00:00"))
+    newer = {"epochs": 10, "dataset": "cifar10", "augmentation": ["gather shift"],
+             "keep": "best", "weight_decay": 0.0, "optimizer": "adam"}  # older defaults
+    write_record(filled, "exp03_deeper_l2", "train-new", train_record("exp03_deeper_l2", "new", 4)
+                 | {"recipe": {"id": "new", "settings": newer, "model_config_sha256": "n"}})
+    write_record(filled, "exp03_deeper_l2", "test-new",
+                 eval_record("exp03_deeper_l2", "new", 0.8, "2026-11-24T12:00:00"))
+    exp03 = results.collect(filled)[2]
+    assert [r["_differs"] for _, r in exp03.earlier] == [["augmentation"]]
