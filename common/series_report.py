@@ -27,7 +27,8 @@ def render(record: dict, name: str) -> str:
              f"{record['started'][:16]} to {record['finished'][:16]}"
              + (f", resumed {record['resumed']} times" if record.get("resumed") else ""), "",
              "| step | target | test accuracy | met | time to target | training time "
-             "| training FLOPs | GPU busy (mean) |", "|---|---|---|---|---|---|---|---|"]
+             "| training FLOPs | precision | GPU busy (mean) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for step in record["steps"]:
         target = step["target"]
         gpu = (step.get("gpu_utilisation") or {}).get("mean_percent")
@@ -38,6 +39,7 @@ def render(record: dict, name: str) -> str:
             f"| {_minutes(step['time_to_target_seconds'])} "
             f"| {_minutes(step['train_seconds'])} "
             f"| {'—' if flops is None else f'{flops / 1e15:.2f} PFLOP'} "
+            f"| {step.get('precision') or '—'} "  # trained and tested in (--precision auto)
             f"| {'—' if gpu is None else f'{gpu:.0f}%'} |")
     lines += ["", f"Whole series: **{_minutes(record['train_seconds'])}** of training.", ""]
     return "\n".join(lines)

@@ -108,7 +108,7 @@ def test_a_step_that_fails_stops_the_series_with_one_line(tmp_path: Path) -> Non
 def _record(stamp: str, accuracy: float, time_to_target: float | None) -> dict:
     step = {"experiment": "exp04_augmentation", "target": 0.88, "test_accuracy": accuracy,
             "met": time_to_target is not None, "time_to_target_seconds": time_to_target,
-            "train_seconds": 600.0, "train_flops": 2.5e15,
+            "train_seconds": 600.0, "train_flops": 2.5e15, "precision": "mixed_float16",
             "gpu_utilisation": {"mean_percent": 91.4, "max_percent": 99, "samples": 9},
             "validation_curve": [{"epoch": 1, "seconds": 300.0, "val_accuracy": 0.7},
                                  {"epoch": 2, "seconds": 600.0, "val_accuracy": 0.89}]}
@@ -125,8 +125,9 @@ def test_the_report_shows_every_series_newest_first(tmp_path: Path) -> None:
         path.write_text(json.dumps(_record(day, accuracy, reached)))
     series.main(["--report", "--results-dir", str(tmp_path)])
     table = (tmp_path / "series.md").read_text()
-    newer = "| exp04_augmentation | 88% | 88.99% | yes | 9.0 min | 10.0 min | 2.50 PFLOP | 91% |"
-    older = "| exp04_augmentation | 88% | 87.12% | **no** | — | 10.0 min | 2.50 PFLOP | 91% |"
+    rest = "| 10.0 min | 2.50 PFLOP | mixed_float16 | 91% |"
+    newer = f"| exp04_augmentation | 88% | 88.99% | yes | 9.0 min {rest}"
+    older = f"| exp04_augmentation | 88% | 87.12% | **no** | — {rest}"
     assert table.index(newer) < table.index(older)
     assert "jax on Some CPU, 16 cores, NVIDIA H200" in table and "resumed 2 times" in table
     assert (tmp_path / "series.png").stat().st_size > 0
