@@ -157,7 +157,7 @@ def _recipe(train: dict | None) -> str:
 
 def _settings(train: dict) -> dict:
     """The settings that make a run's recipe, as recorded or (older records) as compared."""
-    if "recipe" in train:
+    if "settings" in train.get("recipe", {}):  # an ensemble's recipe keeps only its id
         return train["recipe"]["settings"]
     # defaults for records written before these settings existed
     settings = {"keep": "best", "weight_decay": 0.0,

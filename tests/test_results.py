@@ -369,3 +369,17 @@ def test_an_older_record_differs_in_its_settings_not_in_its_wording(filled: Path
                  eval_record("exp03_deeper_l2", "new", 0.8, "2026-11-24T12:00:00"))
     exp03 = results.collect(filled)[2]
     assert [r["_differs"] for _, r in exp03.earlier] == [["augmentation"]]
+
+
+def test_an_ensemble_of_two_recipes_says_what_differs(filled: Path) -> None:
+    """An ensemble's record names its recipe by id only; its settings tell it apart."""
+    for name, seed, precision in [("e1", 3, "float32"), ("e2", 4, "mixed_bfloat16")]:
+        settings = {"epochs": 12, "members": 2, "precision": precision}
+        write_record(filled, "exp06_ensemble", f"train-{name}",
+                     train_record("exp06_ensemble", name, seed)
+                     | {"settings": settings,
+                        "recipe": {"id": f"2x{name}", "model_config_sha256": "n"}})
+        write_record(filled, "exp06_ensemble", f"test-{name}",
+                     eval_record("exp06_ensemble", name, 0.84, f"2026-11-2{seed}T12:00:00"))
+    exp06 = results.collect(filled)[-1]
+    assert [r["_differs"] for _, r in exp06.earlier] == [["precision"]]
