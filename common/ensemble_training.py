@@ -54,14 +54,28 @@ def member_path(name: str, member: str, seed: int, model_dir: Path) -> Path:
     return model_dir / f"{name}_members" / f"seed{seed}" / f"{member}.h5"
 
 
-def finished_member(path: Path, member: str, results_dir: Path) -> dict | None:
-    """The train record of the model at ``path``, if it is there and was recorded."""
+def finished_member(path: Path, member: str, results_dir: Path, settings: Settings,
+                    precision: str = "auto") -> dict | None:
+    """The train record of the model at ``path``, if it is there and was recorded with
+    ``settings`` (and ``precision``, unless auto): a member of another recipe is retrained."""
     if not path.is_file():
         return None
-    sha = sha256_of(path)
+    sha, wanted = sha256_of(path), _recipe_settings(settings.describe())
     return next((r for r in reversed(read_records(results_dir))
                  if r["kind"] == "train" and r["experiment"] == member
-                 and r["model_sha256"] == sha), None)
+                 and r["model_sha256"] == sha
+                 and _recipe_settings(r["settings"]) == wanted
+                 and precision in ("auto", r["settings"].get("precision"))), None)
+
+
+def _recipe_settings(settings: dict) -> dict:
+    """The settings that make a member's recipe, as JSON reads them back."""
+    kept = {k: v for k, v in settings.items() if k not in _NOT_RECIPE}
+    return json.loads(json.dumps(kept, default=str))
+
+
+# wording, the precision (resolved only as a run starts) and what the record adds
+_NOT_RECIPE = ("idea", "target", "precision", "batchnorm", "dropout", "loss", "kept")
 
 
 def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Model],
@@ -75,12 +89,12 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     records, members = [], []
     for i, seed in enumerate(range(run.seed, run.seed + count), start=1):
         path = member_path(name, member, seed, run.model_dir)
-        record = finished_member(path, member, run.results_dir)
+        record = finished_member(path, member, run.results_dir, member_settings, run.precision)
         if record is None:
             print(f"\nmember {i} of {count}: {member} with seed {seed}")
             train(member, build_member, member_settings,
                   replace(run, seed=seed, model_dir=path.parent))
-            record = finished_member(path, member, run.results_dir)
+            record = finished_member(path, member, run.results_dir, member_settings)
         else:
             print(f"member {i} of {count}: {relative(path)} is trained "
                   f"({relative(record['_path'])})")

@@ -4,6 +4,7 @@ its mirror image, trained member by member (a member already trained is reused).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -12,7 +13,8 @@ import pytest
 
 from common import ensemble_training
 from common.ensemble import MOVES, averaged_ensemble
-from common.ensemble_training import train_ensemble_main
+from common.ensemble_training import finished_member, train_ensemble_main
+from common.files import sha256_of
 from experiments.exp05_resnet.model import build_model as build_resnet
 from experiments.exp05_resnet.train import SETTINGS as EXP05
 from experiments.exp06_ensemble.model import MEMBERS, build_model
@@ -136,3 +138,26 @@ def test_ensemble_training_trains_each_member_once_and_records_them(
                         MEMBERS, argv)  # the members are there: only the assembly runs
     after = keras.models.load_model(saved).predict(images(), verbose=0)
     np.testing.assert_array_equal(after, before)
+
+
+def test_a_member_of_another_recipe_is_not_reused(tmp_path: Path) -> None:
+    """A member file left by a run of another recipe (e.g. exp05's 12 epochs before it had
+    56) must be trained again, not averaged into the ensemble as if it were this recipe's."""
+    path = tmp_path / "models" / "exp06_ensemble_members" / "seed4" / "exp05_resnet.h5"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"weights")
+    (tmp_path / "results" / "exp05_resnet").mkdir(parents=True)
+    settings = {**EXP05.describe(), "precision": "bfloat16", "batchnorm": "fused",
+                "loss": "categorical_crossentropy", "kept": "last epoch"}
+    (tmp_path / "results" / "exp05_resnet" / "train-1-seed4.json").write_text(json.dumps({
+        "kind": "train", "experiment": "exp05_resnet", "finished": "1",
+        "model_sha256": sha256_of(path), "settings": settings}))
+
+    def found(settings: object = EXP05, precision: str = "auto") -> bool:
+        return finished_member(path, "exp05_resnet", tmp_path / "results", settings,
+                               precision) is not None
+
+    assert found() and found(replace(EXP05, idea="worded otherwise"), "bfloat16")
+    assert not found(replace(EXP05, epochs=EXP05.epochs + 1))
+    assert not found(replace(EXP05, learning_rate=0.05))
+    assert not found(precision="float32")
