@@ -5,13 +5,15 @@ Each member is an ordinary run of the member experiment (its own recipe, seeds `
 ``saved_models/<name>_members/seed<N>/<member>.h5`` and records itself under
 ``results/<member>/``, where it counts as one more seed of that step. A member whose file
 and record are already there is reused, so an interrupted ensemble resumes member by
-member. The ensemble (``common.ensemble.averaged_ensemble``) is saved as
-``saved_models/<name>.h5`` with a record listing its members; its training time is theirs.
+member; so is a run of the member step with the same seed and recipe saved elsewhere.
+The ensemble (``common.ensemble.averaged_ensemble``) is saved as ``saved_models/<name>.h5``
+with a record listing its members; its training time is theirs.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -25,6 +27,7 @@ from common.files import sha256_of
 from common.flops import forward_flops, training_flops
 from common.model_io import load_h5
 from common.records import (
+    REPO_ROOT,
     command_line,
     environment,
     git_commit,
@@ -54,18 +57,30 @@ def member_path(name: str, member: str, seed: int, model_dir: Path) -> Path:
     return model_dir / f"{name}_members" / f"seed{seed}" / f"{member}.h5"
 
 
-def finished_member(path: Path, member: str, results_dir: Path, settings: Settings,
-                    precision: str = "auto") -> dict | None:
-    """The train record of the model at ``path``, if it is there and was recorded with
-    ``settings`` (and ``precision``, unless auto): a member of another recipe is retrained."""
+def finished_member(path: Path, member: str, seed: int, settings: Settings,
+                    run: RunOptions) -> dict | None:
+    """The train record of the member at ``path``: a run of ``member`` with this seed and
+    recipe (and ``--precision`` unless auto, and ``--limit``). A member of another recipe is
+    trained again; a missing one that such a run saved elsewhere (``python -m
+    experiments.<member>.train --seed N`` before the ensemble) is copied to ``path``."""
+    wanted = _recipe_settings(settings.describe())
+    records = [r for r in reversed(read_records(run.results_dir))
+               if r["kind"] == "train" and r["experiment"] == member and r["seed"] == seed
+               and _recipe_settings(r["settings"]) == wanted
+               and run.precision in ("auto", r["settings"].get("precision"))
+               and r["data"].get("limit") == run.limit]
     if not path.is_file():
-        return None
-    sha, wanted = sha256_of(path), _recipe_settings(settings.describe())
-    return next((r for r in reversed(read_records(results_dir))
-                 if r["kind"] == "train" and r["experiment"] == member
-                 and r["model_sha256"] == sha
-                 and _recipe_settings(r["settings"]) == wanted
-                 and precision in ("auto", r["settings"].get("precision"))), None)
+        saved = next((f for f in (REPO_ROOT / r["model_file"] for r in records)
+                      if f.is_file() and sha256_of(f) in {r["model_sha256"] for r in records}),
+                     None)
+        if saved is None:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, path)
+        print(f"{relative(saved)} is {member} with seed {seed} and this recipe: "
+              f"copied to {relative(path)}")
+    sha = sha256_of(path)
+    return next((r for r in records if r["model_sha256"] == sha), None)
 
 
 def _recipe_settings(settings: dict) -> dict:
@@ -86,19 +101,20 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     commit = git_commit()
     own = find_experiment(member).settings  # a member's record describes its own step
     member_settings = replace(settings, idea=own.idea, target=own.target)
-    records, members = [], []
+    records, members, paths = [], [], []
     for i, seed in enumerate(range(run.seed, run.seed + count), start=1):
         path = member_path(name, member, seed, run.model_dir)
-        record = finished_member(path, member, run.results_dir, member_settings, run.precision)
+        record = finished_member(path, member, seed, member_settings, run)
         if record is None:
             print(f"\nmember {i} of {count}: {member} with seed {seed}")
             train(member, build_member, member_settings,
                   replace(run, seed=seed, model_dir=path.parent))
-            record = finished_member(path, member, run.results_dir, member_settings)
+            record = finished_member(path, member, seed, member_settings, run)
         else:
             print(f"member {i} of {count}: {relative(path)} is trained "
                   f"({relative(record['_path'])})")
         records.append(record)
+        paths.append(path)
         trained = load_h5(path, f"python -m experiments.{name}.train")
         members.append(build_member(name=f"member{i}"))  # distinct names inside the ensemble
         members[-1].set_weights(trained.get_weights())
@@ -123,10 +139,10 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
         "train_seconds": members_seconds,
         "wall_seconds": members_seconds,
         "assembly_seconds": round(time.perf_counter() - started, 1),
-        "members": [{"seed": r["seed"], "model_file": r["model_file"],
+        "members": [{"seed": r["seed"], "model_file": relative(path),
                      "model_sha256": r["model_sha256"],
                      "record": relative(r["_path"])}
-                    for r in records],
+                    for r, path in zip(records, paths, strict=True)],
         "started": first["started"], "finished": now_iso(),
         "model_file": relative(model_path), "model_sha256": sha256_of(model_path),
         **environment()})

@@ -15,6 +15,7 @@ from common import ensemble_training
 from common.ensemble import MOVES, averaged_ensemble
 from common.ensemble_training import finished_member, train_ensemble_main
 from common.files import sha256_of
+from common.settings import RunOptions
 from experiments.exp05_resnet.model import build_model as build_resnet
 from experiments.exp05_resnet.train import SETTINGS as EXP05
 from experiments.exp06_ensemble.model import MEMBERS, build_model
@@ -140,24 +141,54 @@ def test_ensemble_training_trains_each_member_once_and_records_them(
     np.testing.assert_array_equal(after, before)
 
 
+def member_record(results: Path, model_file: Path, seed: int = 4, **data: object) -> None:
+    """A finished exp05 run's record, for the model saved at ``model_file``."""
+    settings = {**EXP05.describe(), "precision": "bfloat16", "batchnorm": "fused",
+                "loss": "categorical_crossentropy", "kept": "last epoch"}
+    (results / "exp05_resnet").mkdir(parents=True, exist_ok=True)
+    (results / "exp05_resnet" / f"train-{seed}-seed{seed}.json").write_text(json.dumps({
+        "kind": "train", "experiment": "exp05_resnet", "seed": seed, "finished": str(seed),
+        "data": data, "settings": settings, "model_file": str(model_file),
+        "model_sha256": sha256_of(model_file)}))
+
+
 def test_a_member_of_another_recipe_is_not_reused(tmp_path: Path) -> None:
     """A member file left by a run of another recipe (e.g. exp05's 12 epochs before it had
     56) must be trained again, not averaged into the ensemble as if it were this recipe's."""
     path = tmp_path / "models" / "exp06_ensemble_members" / "seed4" / "exp05_resnet.h5"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"weights")
-    (tmp_path / "results" / "exp05_resnet").mkdir(parents=True)
-    settings = {**EXP05.describe(), "precision": "bfloat16", "batchnorm": "fused",
-                "loss": "categorical_crossentropy", "kept": "last epoch"}
-    (tmp_path / "results" / "exp05_resnet" / "train-1-seed4.json").write_text(json.dumps({
-        "kind": "train", "experiment": "exp05_resnet", "finished": "1",
-        "model_sha256": sha256_of(path), "settings": settings}))
+    member_record(tmp_path / "results", path)
 
-    def found(settings: object = EXP05, precision: str = "auto") -> bool:
-        return finished_member(path, "exp05_resnet", tmp_path / "results", settings,
-                               precision) is not None
+    def found(settings: object = EXP05, seed: int = 4, **options: object) -> bool:
+        run = RunOptions(results_dir=tmp_path / "results", **options)
+        return finished_member(path, "exp05_resnet", seed, settings, run) is not None
 
-    assert found() and found(replace(EXP05, idea="worded otherwise"), "bfloat16")
+    assert found() and found(replace(EXP05, idea="worded otherwise"), precision="bfloat16")
     assert not found(replace(EXP05, epochs=EXP05.epochs + 1))
     assert not found(replace(EXP05, learning_rate=0.05))
     assert not found(precision="float32")
+    assert not found(limit=512)  # a quick check's member is no full run's member
+    assert not found(seed=5)
+
+
+def test_a_run_of_the_member_step_saved_elsewhere_becomes_the_member(tmp_path: Path) -> None:
+    """``exp05 --seed 4`` then ``exp06 --seed 4``: the first member is that run, copied."""
+    saved = tmp_path / "models" / "exp05_resnet.h5"
+    saved.parent.mkdir(parents=True)
+    saved.write_bytes(b"weights of seed 4")
+    member_record(tmp_path / "results", saved)
+    run = RunOptions(results_dir=tmp_path / "results")
+    folder = tmp_path / "models" / "exp06_ensemble_members"
+    assert finished_member(folder / "seed5" / "exp05_resnet.h5", "exp05_resnet", 5,
+                           EXP05, run) is None  # another seed
+    assert not (folder / "seed5").exists()
+    record = finished_member(folder / "seed4" / "exp05_resnet.h5", "exp05_resnet", 4,
+                             EXP05, run)
+    assert record is not None and record["seed"] == 4
+    assert (folder / "seed4" / "exp05_resnet.h5").read_bytes() == b"weights of seed 4"
+    (folder / "seed4" / "exp05_resnet.h5").unlink()
+    saved.write_bytes(b"overwritten by a later run")  # the record no longer describes it
+    assert finished_member(folder / "seed4" / "exp05_resnet.h5", "exp05_resnet", 4,
+                           EXP05, run) is None
+    assert not (folder / "seed4" / "exp05_resnet.h5").exists()
