@@ -22,7 +22,7 @@ from pathlib import Path
 import keras
 
 from common.errors import exit_on_user_error
-from common.export import model_config_sha256, save_model
+from common.export import NOT_RECIPE, model_config_sha256, save_model
 from common.files import sha256_of
 from common.flops import forward_flops, training_flops
 from common.model_io import load_h5
@@ -84,13 +84,11 @@ def finished_member(path: Path, member: str, seed: int, settings: Settings,
 
 
 def _recipe_settings(settings: dict) -> dict:
-    """The settings that make a member's recipe, as JSON reads them back."""
-    kept = {k: v for k, v in settings.items() if k not in _NOT_RECIPE}
+    """The settings that make a member's recipe, as JSON reads them back: a recipe's but the
+    precision (resolved only as a run starts) and what the record adds to the settings."""
+    kept = {k: v for k, v in settings.items()
+            if k not in (*NOT_RECIPE, "precision", "loss", "kept")}
     return json.loads(json.dumps(kept, default=str))
-
-
-# wording, the precision (resolved only as a run starts) and what the record adds
-_NOT_RECIPE = ("idea", "target", "precision", "batchnorm", "dropout", "loss", "kept")
 
 
 def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Model],

@@ -29,12 +29,15 @@ def model_config_sha256(model: keras.Model) -> str:
     return hashlib.sha256(config.encode()).hexdigest()
 
 
+# settings that do not change what a run is: the step's wording, speed-only layer choices
+NOT_RECIPE = ("idea", "target", "batchnorm", "dropout")
+
+
 def recipe(settings: dict, data_source: str, model: keras.Model) -> dict:
     """What makes two runs the same recipe up to the seed, recorded as the run is made:
     the effective settings (without the step's wording and the speed-only layer choices),
     the data, and the network's config."""
-    fixed = {k: v for k, v in settings.items()
-             if k not in ("idea", "target", "batchnorm", "dropout")}
+    fixed = {k: v for k, v in settings.items() if k not in NOT_RECIPE}
     identity = {"settings": fixed, "data": data_source,
                 "model_config_sha256": model_config_sha256(model)}
     text = json.dumps(identity, sort_keys=True, default=str)

@@ -141,14 +141,14 @@ def test_ensemble_training_trains_each_member_once_and_records_them(
     np.testing.assert_array_equal(after, before)
 
 
-def member_record(results: Path, model_file: Path, seed: int = 4, **data: object) -> None:
+def member_record(results: Path, model_file: Path, seed: int = 4) -> None:
     """A finished exp05 run's record, for the model saved at ``model_file``."""
     settings = {**EXP05.describe(), "precision": "bfloat16", "batchnorm": "fused",
                 "loss": "categorical_crossentropy", "kept": "last epoch"}
     (results / "exp05_resnet").mkdir(parents=True, exist_ok=True)
     (results / "exp05_resnet" / f"train-{seed}-seed{seed}.json").write_text(json.dumps({
         "kind": "train", "experiment": "exp05_resnet", "seed": seed, "finished": str(seed),
-        "data": data, "settings": settings, "model_file": str(model_file),
+        "data": {}, "settings": settings, "model_file": str(model_file),
         "model_sha256": sha256_of(model_file)}))
 
 
