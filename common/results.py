@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.export import NOT_RECIPE
 from common.records import REPO_ROOT, RESULTS_DIR, read_history, read_records
 from common.registry import EXPERIMENTS_DIR, experiment_names, find_experiment
 from common.results_report import (
@@ -162,14 +163,12 @@ def _settings(train: dict) -> dict:
     # defaults for records written before these settings existed
     settings = {"keep": "best", "weight_decay": 0.0,
                 **train.get("settings", {}), "optimizer": optimizer_name(train)}
-    # Which BatchNormalization kernel ran is speed, not recipe: the fused one computes what
-    # Keras' own does (tests/test_fused_batchnorm.py), and older records do not say.
-    # Likewise the Dropout draw: 16-bit masks are other random masks at the same rate
-    # (to 1/65536) with the same expectation (tests/test_fast_dropout.py); the record
-    # keeps which ran.
-    settings.pop("batchnorm", None)
-    settings.pop("dropout", None)
-    return settings
+    # Left out as common.export.recipe leaves them out: the step's wording (older records
+    # kept it), and which BatchNormalization kernel and Dropout draw ran, which is speed, not
+    # recipe: the fused kernel computes what Keras' own does (tests/test_fused_batchnorm.py)
+    # and 16-bit masks are other random masks at the same rate (to 1/65536) with the same
+    # expectation (tests/test_fast_dropout.py); the record keeps which ran.
+    return {k: v for k, v in settings.items() if k not in NOT_RECIPE}
 
 
 def _network(train: dict) -> tuple[str, str]:
@@ -183,10 +182,9 @@ def differences(train: dict, current: dict) -> list[str]:
     """What sets ``train``'s recipe apart from ``current``'s: the settings that differ,
     "network" and "data". A config hash (newer records) and a model.py (older ones) do
     not compare: between the two kinds, only settings and data are told apart."""
-    # A step's wording is not its recipe (common.export.recipe leaves it out, older records
-    # kept it); records from before datasets were named are all CIFAR-10.
+    # records from before datasets were named are all CIFAR-10
     a, b = ({"dataset": "cifar10", **_settings(r)} for r in (train, current))
-    differ = {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)} - {"idea", "target"}
+    differ = {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
     if "keep" in differ:
         differ.discard("kept")  # its wording
     (kind, network), (current_kind, current_network) = _network(train), _network(current)
