@@ -1,52 +1,49 @@
-"""Step 5 - residual network: ResNet-20 (He et al. 2016, the CIFAR-10 version).
+"""Step 5 - residual network: ResNet-9 (Page's DAWNBench network) at a quarter of its width.
 
-A 3x3 stem, then three stages of three basic blocks (16 -> 32 -> 64 filters). A block
-adds its input back to the output of conv -> BatchNormalization -> ReLU -> conv ->
-BatchNormalization, so each block learns a correction to what it is given and gradients
-reach the first layers through the shortcuts. The first block of stages 2 and 3 halves
-the maps with a stride-2 convolution; its shortcut is a 1x1 stride-2 projection. Global
-average pooling replaces Flatten: 64 features feed the classifier, not 4x4x128.
+A 3x3 prep layer, then three stages that each widen the maps with conv -> BatchNormalization
+-> ReLU and halve them with max pooling (32 -> 64 -> 128 -> 256 filters). The first and the
+last stage end in a residual block: its input is added back to the output of two
+conv -> BatchNormalization -> ReLU layers, so the block learns a correction to what it is
+given and gradients reach the first layers through the identity shortcut. Global average
+pooling replaces Flatten: 256 features feed the classifier. The logits are scaled by 1/8
+before the softmax (Page's), which keeps the first steps at a high learning rate stable.
 """
 
 import keras
 from keras import layers, regularizers
 
-L2 = 1e-4  # as in Keras' own CIFAR-10 ResNet example
-WIDTHS = (16, 32, 64)
-BLOCKS_PER_STAGE = 3  # 6n + 2 = 20 weighted layers
+L2 = 2.5e-4  # Keras' l2(x) adds 2x * w to the gradient: weight decay 5e-4, as Page's
+WIDTHS = (32, 64, 128, 256)  # prep, stage 1, 2, 3: a quarter of ResNet-9's (64 ... 512)
+RESIDUAL_STAGES = (1, 3)
+LOGIT_SCALE = 0.125
 
 
-def _conv(filters: int, kernel: int, stride: int, name: str) -> layers.Conv2D:
-    return layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False,
-                         kernel_initializer="he_normal",
-                         kernel_regularizer=regularizers.l2(L2), name=name)
+def conv_bn_relu(x: keras.KerasTensor, filters: int, name: str) -> keras.KerasTensor:
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                      kernel_initializer="he_normal", kernel_regularizer=regularizers.l2(L2),
+                      name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
-def residual_block(x: keras.KerasTensor, filters: int, stride: int,
-                   name: str) -> keras.KerasTensor:
-    y = _conv(filters, 3, stride, f"{name}_conv1")(x)
-    y = layers.BatchNormalization(name=f"{name}_bn1")(y)
-    y = layers.Activation("relu", name=f"{name}_relu1")(y)
-    y = _conv(filters, 3, 1, f"{name}_conv2")(y)
-    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
-    if stride != 1 or x.shape[-1] != filters:  # the shapes differ: project the shortcut
-        x = _conv(filters, 1, stride, f"{name}_project")(x)
-        x = layers.BatchNormalization(name=f"{name}_project_bn")(x)
-    x = layers.Add(name=f"{name}_add")([x, y])
-    return layers.Activation("relu", name=f"{name}_out")(x)
+def residual_block(x: keras.KerasTensor, name: str) -> keras.KerasTensor:
+    y = conv_bn_relu(x, x.shape[-1], f"{name}_a")
+    y = conv_bn_relu(y, x.shape[-1], f"{name}_b")
+    return layers.Add(name=f"{name}_add")([x, y])  # identity shortcut: same shape
 
 
 def build_model(input_shape: tuple[int, int, int] = (32, 32, 3), classes: int = 10,
                 name: str = "exp05_resnet") -> keras.Model:
     inputs = keras.Input(shape=input_shape, name="input")
-    x = _conv(WIDTHS[0], 3, 1, "stem_conv")(inputs)
-    x = layers.BatchNormalization(name="stem_bn")(x)
-    x = layers.Activation("relu", name="stem_relu")(x)
-    for stage, filters in enumerate(WIDTHS, start=1):
-        for block in range(1, BLOCKS_PER_STAGE + 1):
-            stride = 2 if stage > 1 and block == 1 else 1
-            x = residual_block(x, filters, stride, name=f"stage{stage}_block{block}")
+    x = conv_bn_relu(inputs, WIDTHS[0], "prep")
+    for stage, filters in enumerate(WIDTHS[1:], start=1):
+        x = conv_bn_relu(x, filters, f"stage{stage}")
+        x = layers.MaxPooling2D(2, name=f"stage{stage}_pool")(x)
+        if stage in RESIDUAL_STAGES:
+            x = residual_block(x, f"stage{stage}_res")
     x = layers.GlobalAveragePooling2D(name="pool")(x)
-    outputs = layers.Dense(classes, activation="softmax", kernel_initializer="he_normal",
-                           kernel_regularizer=regularizers.l2(L2), name="output")(x)
+    x = layers.Dense(classes, kernel_initializer="he_normal",
+                     kernel_regularizer=regularizers.l2(L2), name="logits")(x)
+    x = layers.Rescaling(LOGIT_SCALE, name="logit_scale")(x)
+    outputs = layers.Activation("softmax", name="output")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -16,7 +16,7 @@ from experiments.exp05_resnet.train import SETTINGS as MEMBER_SETTINGS
 
 from .model import MEMBERS, build_model
 
-SETTINGS = replace(MEMBER_SETTINGS, idea=f"ensemble of {MEMBERS} ResNet-20s, mirror-averaged",
+SETTINGS = replace(MEMBER_SETTINGS, idea=f"ensemble of {MEMBERS} ResNet-9s, mirror-averaged",
                    target=0.94)
 
 if __name__ == "__main__":
