@@ -24,10 +24,10 @@ def test_a_convolution_and_a_dense_layer_by_hand() -> None:
 
 def test_exp05_costs_what_its_layers_add_up_to() -> None:
     # ResNet-9 at a quarter width: each stage's widening conv and each residual block's
-    # two convs cost 2^24 * 9/8 multiply-adds (the maps shrink 4x as the channels grow 2x)
+    # two convs cost the same 18,874,368 multiply-adds (the maps shrink 4x as the channels
+    # grow 2x)
     prep = 32 * 32 * 32 * (3 * 3 * 3)
     stage = 32 * 32 * 64 * (3 * 3 * 32)
-    assert stage == 18_874_368
     logits = 256 * 10
     assert forward_flops(build_resnet()) == 2 * (prep + 5 * stage + logits)
 
