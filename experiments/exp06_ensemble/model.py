@@ -14,7 +14,7 @@ import keras
 from common.ensemble import averaged_ensemble
 from experiments.exp05_resnet.model import build_model as build_member
 
-MEMBERS = 2  # independently trained step-5 networks (seeds --seed, --seed + 1, ...)
+MEMBERS = 3  # independently trained step-5 networks (seeds --seed, --seed + 1, ...)
 
 
 def build_model(members: Sequence[keras.Model] | None = None) -> keras.Model:
