@@ -45,7 +45,7 @@ def platform(train: dict) -> str:
 
 def render_earlier(rows: Sequence[Row]) -> str:
     """Runs of earlier recipes: what was tried before the current settings, and what
-    differs (``results.differences``)."""
+    differs (``recipe_identity.differences``)."""
     lines = ["| experiment | test accuracy | seed | epochs | batch | optimizer | learning rate "
              "| label smoothing | weight decay | precision | backend · device | training time "
              "| commit | differs from the current recipe in |",

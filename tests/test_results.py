@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from common import results
+from common import recipe_identity, results
 from common import results_report as report
 from common.records import REPO_ROOT, read_records, write_record
 
@@ -246,12 +246,12 @@ def test_a_changed_network_is_another_recipe_a_changed_docstring_is_not() -> Non
     if subprocess.run(["git", "cat-file", "-e", "4bfa06b"], cwd=REPO_ROOT,
                       capture_output=True).returncode:
         pytest.skip("needs the project's git history")
-    full_dropout = results.model_code("exp04_augmentation", "4bfa06b")
-    block3_only = results.model_code("exp04_augmentation", "6fce997")
-    block3_redocumented = results.model_code("exp04_augmentation", "471c27c+dirty")
+    full_dropout = recipe_identity.model_code("exp04_augmentation", "4bfa06b")
+    block3_only = recipe_identity.model_code("exp04_augmentation", "6fce997")
+    block3_redocumented = recipe_identity.model_code("exp04_augmentation", "471c27c+dirty")
     assert full_dropout and block3_only and full_dropout != block3_only
     assert block3_redocumented == block3_only
-    assert results.model_code("exp04_augmentation", "unknown") == ""
+    assert recipe_identity.model_code("exp04_augmentation", "unknown") == ""
 
 
 def test_a_change_to_an_imported_experiments_network_is_another_recipe(tmp_path: Path,
@@ -267,13 +267,13 @@ def test_a_change_to_an_imported_experiments_network_is_another_recipe(tmp_path:
         return out.stdout.strip()
 
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    monkeypatch.setattr(results, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(recipe_identity, "REPO_ROOT", tmp_path)
     narrow = commit("def build():\n    return 32\n")
     renamed_doc = commit('def build():\n    """Docs."""\n    return 32\n')
     wide = commit("def build():\n    return 48\n")
-    assert (results.model_code("exp_user", narrow)
-            == results.model_code("exp_user", renamed_doc))
-    assert results.model_code("exp_user", narrow) != results.model_code("exp_user", wide)
+    code = recipe_identity.model_code
+    assert code("exp_user", narrow) == code("exp_user", renamed_doc)
+    assert code("exp_user", narrow) != code("exp_user", wide)
 
 
 def test_each_dataset_gets_its_own_table_chart_and_class_names(filled: Path) -> None:
