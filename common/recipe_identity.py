@@ -19,12 +19,8 @@ from common.results_report import optimizer_name
 
 
 def recipe_id(train: dict | None) -> str:
-    """What makes two runs the same experiment up to the seed: settings, data, network.
-
-    Runs record it as they are made (``recipe``: the effective settings, the data and a
-    hash of the model's config). Records from before that are compared as they always
-    were: their settings, data, and the experiment's model.py at their commit.
-    """
+    """Equal for two runs of one recipe: the recorded id, or (older records) their settings,
+    data and model.py together; '' where there is no training record."""
     if train is None:
         return ""
     if "recipe" in train:
