@@ -96,7 +96,8 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
         latest = max(evaluated, key=lambda pair: evaluated_at[
             (experiment, pair[0]["model_sha256"])])[1] if evaluated else None
         pairs = [(t, r) for t, r in all_pairs if r is None or recipe_id(r) == recipe_id(latest)]
-        earlier = sorted(((t["test_accuracy"], {**r, "_differs": differences(r, latest)})
+        earlier = sorted(((t["test_accuracy"], {**r, "_differs": differences(r, latest),
+                                                 "_platform": platform(r)})
                           for t, r in all_pairs
                           if r is not None and recipe_id(r) != recipe_id(latest)),
                          key=lambda pair: pair[1]["finished"])

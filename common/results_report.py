@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from common import plots
 from common.datasets import DATASETS
 from common.files import write_text_atomic
+from common.results_backends import render_by_backend
 
 if TYPE_CHECKING:
     from common.results import Row
@@ -190,6 +191,7 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
     curves_png = plots.validation_curves(
         {r.experiment: r.val_curve for r in rows if r.val_curve},
         results_dir / "validation_curves.png")
+    by_backend = render_by_backend(rows)
     sources = "\n".join(f"- {row.experiment}: " + ", ".join(
         f"[{link.split('/')[-1]}]({link})" for link in row.backlinks) for row in rows)
     text = (
@@ -211,6 +213,10 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
         "Per-experiment folders hold each run's record (`train-*.json`, `test-*.json`), "
         "per-epoch metrics (`*.history.csv`), training curves (`*.curves.png`), the latest "
         "confusion matrix (`confusion.png`) and captioned test images (`predictions.png`).\n\n"
+        + (f"## By backend\n\nTest accuracy of each step's recipe under each Keras "
+           f"backend: the table's own runs, and other backends' runs that differ from them in "
+           f"precision alone (listed under Earlier recipes):\n\n"
+           f"{by_backend}\n" if by_backend else "")
         + (f"## Against the source\n\n{render_references(rows)}\n"
            if render_references(rows) else "")
         + f"## Records behind each row\n\n{sources}\n"

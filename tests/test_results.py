@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from common import recipe_identity, results
+from common import results_backends as by_backend
 from common import results_report as report
 from common.records import REPO_ROOT, read_records, write_record
 
@@ -383,3 +384,32 @@ def test_an_ensemble_of_two_recipes_says_what_differs(filled: Path) -> None:
                      eval_record("exp06_ensemble", name, 0.84, f"2026-11-2{seed}T12:00:00"))
     exp06 = results.collect(filled)[-1]
     assert [r["_differs"] for _, r in exp06.earlier] == [["precision"]]
+
+
+def test_other_backends_runs_of_the_recipe_sit_beside_the_rows(filled: Path) -> None:
+    def run(sha: str, seed: int, backend: str, precision: str, epochs: int = 20) -> None:
+        settings = {"precision": precision, "epochs": epochs}
+        write_record(filled, "exp03_deeper_l2", f"train-{sha}",
+                     train_record("exp03_deeper_l2", sha, seed)
+                     | {"versions": {"backend": backend}, "settings": settings, "commit": sha,
+                        "recipe": {"id": f"{precision}-{epochs}", "settings": settings,
+                                   "model_config_sha256": "n"}})
+        write_record(filled, "exp03_deeper_l2", f"test-{sha}",
+                     eval_record("exp03_deeper_l2", sha, 0.70 + seed / 100,
+                                 f"2026-11-2{seed}T12:00:00"))
+
+    run("j", 3, "jax", "float32")
+    run("t", 4, "torch", "float32", epochs=5)  # another recipe: not beside the row
+    run("f", 5, "tensorflow", "float32")  # the row's backend in another precision: not either
+    run("k", 6, "tensorflow", "mixed_bfloat16")
+    run("l", 7, "tensorflow", "mixed_bfloat16")  # evaluated last: the row's recipe
+    exp01, exp02, exp03 = results.collect(filled)
+    assert by_backend.accuracies_by_platform(exp03) == {
+        "tensorflow · CPU": pytest.approx([0.76, 0.77]), "jax · CPU": pytest.approx([0.73])}
+    table = by_backend.render_by_backend([exp01, exp02, exp03])
+    assert table.splitlines()[0] == "| experiment | jax · CPU | tensorflow · CPU |"
+    assert "| exp03_deeper_l2 | 73.00% | 76.50% ± 0.71% (n=2) |" in table
+    assert "exp01_baseline" not in table  # one backend only
+    assert by_backend.render_by_backend([exp01, exp02]) == ""
+    results.main(["--results-dir", str(filled)])
+    assert "## By backend" in (filled / "README.md").read_text()

@@ -1,0 +1,53 @@
+"""The results' "By backend" section: each step's current recipe under each Keras backend.
+
+A row of the main table holds one recipe, precision included, and runs under another backend
+usually differ from it in precision alone (``--precision auto`` picks bfloat16 for
+TensorFlow on a CPU with bf16 instructions, float32 for JAX and PyTorch there); they are
+listed under "Earlier recipes". This section puts them side by side.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from common.results import Row
+
+
+def accuracies_by_platform(row: Row) -> dict[str, list[float]]:
+    """Test accuracies of ``row``'s recipe keyed by 'backend · device': the row's own runs,
+    and those of other platforms whose recipe differs from the row's in precision alone."""
+    found: dict[str, list[float]] = {}
+    if len(row.platforms) == 1:  # the row's own runs (of several platforms: not told apart)
+        found[row.platforms[0]] = list(row.accuracies)
+    for accuracy, train in row.earlier:  # another backend's runs of the row's recipe
+        if (set(train.get("_differs", [])) <= {"precision"}
+                and train["_platform"] not in row.platforms):
+            found.setdefault(train["_platform"], []).append(accuracy)
+    return found
+
+
+def _cell(accuracies: list[float]) -> str:
+    if not accuracies:
+        return "—"
+    mean = statistics.fmean(accuracies)
+    if len(accuracies) == 1:
+        return f"{mean:.2%}"
+    return f"{mean:.2%} ± {statistics.stdev(accuracies):.2%} (n={len(accuracies)})"
+
+
+def render_by_backend(rows: Sequence[Row]) -> str:
+    """A table of the steps run on more than one platform; '' where none is."""
+    found = {row.experiment: accuracies_by_platform(row) for row in rows}
+    found = {name: by for name, by in found.items() if len(by) > 1}
+    platforms = sorted({p for by in found.values() for p in by})
+    if not found:
+        return ""
+    lines = ["| experiment | " + " | ".join(platforms) + " |",
+             "|---|" + "---|" * len(platforms)]
+    for name, by in found.items():
+        lines.append(f"| {name} | " + " | ".join(_cell(by.get(p, [])) for p in platforms)
+                     + " |")
+    return "\n".join(lines) + "\n"
