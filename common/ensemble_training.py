@@ -35,10 +35,10 @@ from common.records import (
     read_records,
     relative,
     stamp,
+    wall_seconds,
     write_record,
 )
 from common.registry import find_experiment
-from common.results_report import wall_seconds
 from common.settings import RunOptions, Settings, parse
 from common.training import train
 

@@ -14,8 +14,7 @@ import json
 import subprocess
 
 from common.export import NOT_RECIPE
-from common.records import REPO_ROOT
-from common.results_report import optimizer_name
+from common.records import REPO_ROOT, optimizer_name
 
 
 def recipe_id(train: dict | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import platform
+import platform as host
 import shlex
 import subprocess
 import sys
@@ -63,7 +63,7 @@ def _cpu_name() -> str:
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return host.processor() or host.machine()
 
 
 def accelerators() -> list[str]:
@@ -94,13 +94,13 @@ def environment() -> dict:
     import numpy
 
     backend = keras.backend.backend()
-    versions = {"python": platform.python_version(), "keras": keras.__version__,
+    versions = {"python": host.python_version(), "keras": keras.__version__,
                 "backend": backend, "numpy": numpy.__version__}
     if backend in ("tensorflow", "torch", "jax"):
         versions[backend] = importlib.import_module(backend).__version__
     return {
         "hardware": {"cpu": _cpu_name(), "cores": os.cpu_count(), "gpus": accelerators(),
-                     "platform": platform.platform()},
+                     "platform": host.platform()},
         "versions": versions,
     }
 
@@ -158,3 +158,32 @@ def read_history(path: Path) -> dict[str, list[float]]:
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
+
+
+# What a train record says, read the same way wherever it is shown
+
+def optimizer_name(train: dict) -> str:
+    """The run's optimizer; records before Settings.optimizer wrote "Adam"."""
+    return str(train.get("settings", {}).get("optimizer", "adam")).lower()
+
+
+def wall_seconds(train: dict) -> float:
+    """The train command's wall time; a resumed run's epochs when it took several."""
+    if train.get("resumed") or "wall_seconds" not in train:
+        return train["train_seconds"]
+    return train["wall_seconds"]
+
+
+def machine(train: dict) -> str:
+    hardware = train.get("hardware", {})
+    gpus = ", ".join(hardware.get("gpus", []))
+    return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('cores', '?')} cores"
+            + (f", {gpus}" if gpus else ""))
+
+
+def platform(train: dict) -> str:
+    """Where a run trained, as the table names it: 'backend · device' (a GPU's name, or
+    CPU). Records from before the backend was recorded all ran on TensorFlow."""
+    backend = train.get("versions", {}).get("backend", "tensorflow")
+    gpus = train.get("hardware", {}).get("gpus", [])
+    return f"{backend} · {', '.join(sorted(set(gpus))) if gpus else 'CPU'}"

@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.recipe_identity import differences, recipe_id
-from common.records import REPO_ROOT, RESULTS_DIR, read_history, read_records
-from common.registry import EXPERIMENTS_DIR, experiment_names, find_experiment
-from common.results_report import (
+from common.records import (
+    REPO_ROOT,
+    RESULTS_DIR,
     machine,
     platform,
-    render,
-    update_project_readme,
+    read_history,
+    read_records,
     wall_seconds,
-    write_readme,
 )
+from common.registry import EXPERIMENTS_DIR, experiment_names, find_experiment
+from common.results_report import render, update_project_readme, write_readme
 
 
 @dataclass
@@ -95,12 +96,13 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
         evaluated = [(test, train) for test, train in all_pairs if train]
         latest = max(evaluated, key=lambda pair: evaluated_at[
             (experiment, pair[0]["model_sha256"])])[1] if evaluated else None
-        pairs = [(t, r) for t, r in all_pairs if r is None or recipe_id(r) == recipe_id(latest)]
-        earlier = sorted(((t["test_accuracy"], {**r, "_differs": differences(r, latest),
-                                                 "_platform": platform(r)})
-                          for t, r in all_pairs
-                          if r is not None and recipe_id(r) != recipe_id(latest)),
-                         key=lambda pair: pair[1]["finished"])
+        current = recipe_id(latest)
+        pairs, others = [], []
+        for test, train in all_pairs:
+            same = train is None or recipe_id(train) == current
+            (pairs if same else others).append((test, train))
+        earlier = sorted(((t["test_accuracy"], {**r, "_differs": differences(r, latest)})
+                          for t, r in others), key=lambda pair: pair[1]["finished"])
         runs = sorted((train for _, train in pairs if train), key=lambda r: r["finished"])
         last_test = max((test for test, _ in pairs), key=lambda t: t["finished"])
         rows.append(Row(

@@ -12,6 +12,8 @@ import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from common.records import platform
+
 if TYPE_CHECKING:
     from common.results import Row
 
@@ -24,8 +26,8 @@ def accuracies_by_platform(row: Row) -> dict[str, list[float]]:
         found[row.platforms[0]] = list(row.accuracies)
     for accuracy, train in row.earlier:  # another backend's runs of the row's recipe
         if (set(train.get("_differs", [])) <= {"precision"}
-                and train["_platform"] not in row.platforms):
-            found.setdefault(train["_platform"], []).append(accuracy)
+                and platform(train) not in row.platforms):
+            found.setdefault(platform(train), []).append(accuracy)
     return found
 
 

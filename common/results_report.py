@@ -11,37 +11,11 @@ from typing import TYPE_CHECKING
 from common import plots
 from common.datasets import DATASETS
 from common.files import write_text_atomic
+from common.records import optimizer_name, platform, wall_seconds
 from common.results_backends import render_by_backend
 
 if TYPE_CHECKING:
     from common.results import Row
-
-
-def optimizer_name(train: dict) -> str:
-    """The run's optimizer; records before Settings.optimizer wrote "Adam"."""
-    return str(train.get("settings", {}).get("optimizer", "adam")).lower()
-
-
-def wall_seconds(train: dict) -> float:
-    """The train command's wall time; a resumed run's epochs when it took several."""
-    if train.get("resumed") or "wall_seconds" not in train:
-        return train["train_seconds"]
-    return train["wall_seconds"]
-
-
-def machine(train: dict) -> str:
-    hardware = train.get("hardware", {})
-    gpus = ", ".join(hardware.get("gpus", []))
-    return (f"{hardware.get('cpu', 'unknown CPU')}, {hardware.get('cores', '?')} cores"
-            + (f", {gpus}" if gpus else ""))
-
-
-def platform(train: dict) -> str:
-    """Where a run trained, as the table names it: 'backend · device' (a GPU's name, or
-    CPU). Records from before the backend was recorded all ran on TensorFlow."""
-    backend = train.get("versions", {}).get("backend", "tensorflow")
-    gpus = train.get("hardware", {}).get("gpus", [])
-    return f"{backend} · {', '.join(sorted(set(gpus))) if gpus else 'CPU'}"
 
 
 def render_earlier(rows: Sequence[Row]) -> str:

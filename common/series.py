@@ -45,8 +45,8 @@ from common.records import (
     read_history,
     read_records,
     stamp,
+    wall_seconds,
 )
-from common.results_report import wall_seconds
 from common.series_report import write_report
 
 STEPS = ["exp01_baseline", "exp02_batchnorm", "exp03_deeper_l2", "exp04_augmentation"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from common import plots
 from common.files import write_text_atomic
-from common.results_report import machine, platform
+from common.records import machine, platform
 
 
 def _minutes(seconds: float | None) -> str:
