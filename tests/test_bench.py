@@ -186,10 +186,13 @@ def test_backends_table_puts_backends_side_by_side(monkeypatch: pytest.MonkeyPat
         {"experiment": "exp01_baseline", "backend": "jax", "jit_compile": False,
          "train_images_per_s": 100.4, "inference_images_per_s": 900.0},
         {"experiment": "exp01_baseline", "backend": "tensorflow", "jit_compile": False,
+         "precision": "mixed_bfloat16",
          "train_images_per_s": 500.0, "inference_images_per_s": 2000.0}]
     table = backends.render(record | {"hardware": {"cores": 2, "cpu": "x"}})
     assert ("| exp01_baseline | not installed | — | 100 (op by op) | 900 | 500 | 2000 |"
             in table)
+    # the precision each backend ran in: speeds in bfloat16 and float32 are not alike
+    assert "`--precision auto`: tensorflow mixed_bfloat16)" in table
 
 
 def test_every_backends_record_keeps_its_own_table_newest_first(tmp_path: Path) -> None:

@@ -60,9 +60,12 @@ def render(record: dict) -> str:
     cell = {(r["experiment"], r["backend"]): r for r in record["rows"]}
     versions = record.get("backend_versions", {})
     hardware = record["hardware"]
+    # what --precision auto chose on each backend (records from before it was kept: unsaid)
+    chosen = {r["backend"]: r["precision"] for r in record["rows"] if "precision" in r}
+    auto = (": " + ", ".join(f"{b} {p}" for b, p in chosen.items())) if chosen else ""
     lines = [f"Our training path on each backend ({hardware['cores']} cores, "
              f"{hardware['cpu']}; {record['images']} training images per timed epoch, best "
-             f"of {record['timed_runs']}; the recipe's batch and `--precision auto`). "
+             f"of {record['timed_runs']}; the recipe's batch and `--precision auto`{auto}). "
              "Versions: " + "; ".join(f"{b} {v}" for b, v in versions.items()) + ".\n",
              "| experiment | " + " | ".join(f"{b} train img/s | {b} inference img/s"
                                           for b in backends) + " |",
