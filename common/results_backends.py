@@ -3,13 +3,12 @@
 A row of the main table holds one recipe, precision included, and runs under another backend
 usually differ from it in precision alone (``--precision auto`` picks bfloat16 for
 TensorFlow on a CPU with bf16 instructions, float32 for JAX and PyTorch there); they are
-listed under "Earlier recipes". This section puts them side by side.
+listed under "Earlier recipes". This module finds them; ``results_report.render_by_backend``
+sets them side by side.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from common.records import platform
@@ -29,27 +28,3 @@ def accuracies_by_platform(row: Row) -> dict[str, list[float]]:
                 and platform(train) not in row.platforms):
             found.setdefault(platform(train), []).append(accuracy)
     return found
-
-
-def _cell(accuracies: list[float]) -> str:
-    if not accuracies:
-        return "—"
-    mean = statistics.fmean(accuracies)
-    if len(accuracies) == 1:
-        return f"{mean:.2%}"
-    return f"{mean:.2%} ± {statistics.stdev(accuracies):.2%} (n={len(accuracies)})"
-
-
-def render_by_backend(rows: Sequence[Row]) -> str:
-    """A table of the steps run on more than one platform; '' where none is."""
-    found = {row.experiment: accuracies_by_platform(row) for row in rows}
-    found = {name: by for name, by in found.items() if len(by) > 1}
-    platforms = sorted({p for by in found.values() for p in by})
-    if not found:
-        return ""
-    lines = ["| experiment | " + " | ".join(platforms) + " |",
-             "|---|" + "---|" * len(platforms)]
-    for name, by in found.items():
-        lines.append(f"| {name} | " + " | ".join(_cell(by.get(p, [])) for p in platforms)
-                     + " |")
-    return "\n".join(lines) + "\n"

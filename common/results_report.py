@@ -12,7 +12,7 @@ from common import plots
 from common.datasets import DATASETS
 from common.files import write_text_atomic
 from common.records import optimizer_name, platform, wall_seconds
-from common.results_backends import render_by_backend
+from common.results_backends import accuracies_by_platform
 
 if TYPE_CHECKING:
     from common.results import Row
@@ -76,12 +76,32 @@ def render_per_class(rows: Sequence[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _accuracy_cell(row: Row) -> str:
-    if len(row.accuracies) == 1:
-        return f"{row.mean:.2%}"
-    spread = statistics.stdev(row.accuracies)
-    return (f"{row.mean:.2%} ± {spread:.2%} (n={len(row.accuracies)}, "
-            f"{min(row.accuracies):.2%}–{max(row.accuracies):.2%})")
+def accuracy_cell(accuracies: Sequence[float], span: bool = True) -> str:
+    """One run's accuracy, or several runs' mean ± standard deviation (n, and with
+    ``span`` their min–max); '—' for none."""
+    if not accuracies:
+        return "—"
+    mean = statistics.fmean(accuracies)
+    if len(accuracies) == 1:
+        return f"{mean:.2%}"
+    spread = f"{mean:.2%} ± {statistics.stdev(accuracies):.2%} (n={len(accuracies)}"
+    return spread + (f", {min(accuracies):.2%}–{max(accuracies):.2%})" if span else ")")
+
+
+def render_by_backend(rows: Sequence[Row]) -> str:
+    """The steps run on more than one platform, one column a platform; '' where none is."""
+    found = {row.experiment: accuracies_by_platform(row) for row in rows}
+    found = {name: by for name, by in found.items() if len(by) > 1}
+    if not found:
+        return ""
+    platforms = sorted({p for by in found.values() for p in by})
+    lines = ["| experiment | " + " | ".join(platforms) + " |",
+             "|---|" + "---|" * len(platforms)]
+    for name, by in found.items():
+        lines.append(f"| {name} | "
+                     + " | ".join(accuracy_cell(by.get(p, []), span=False) for p in platforms)
+                     + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _minutes(seconds: list[float]) -> str:
@@ -97,7 +117,8 @@ def render(rows: Sequence[Row]) -> str:
         met = {True: "yes", False: "**no**", None: "—"}[row.met]
         lines.append(
             f"| {row.experiment} | {row.idea or '—'} "
-            f"| {percent(row.target) if row.target else '—'} | {_accuracy_cell(row)} | {met} "
+            f"| {percent(row.target) if row.target else '—'} "
+            f"| {accuracy_cell(row.accuracies)} | {met} "
             f"| {f'{row.params:,}' if row.params else '—'} "
             f"| {', '.join(map(str, row.epochs)) or '—'} | {_minutes(row.train_seconds)} "
             f"| {'; '.join(row.platforms) or '—'} | {row.data} | {row.date} |")
@@ -165,7 +186,7 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
     curves_png = plots.validation_curves(
         {r.experiment: r.val_curve for r in rows if r.val_curve},
         results_dir / "validation_curves.png")
-    by_backend = render_by_backend(rows)
+    by_backend, references = render_by_backend(rows), render_references(rows)
     sources = "\n".join(f"- {row.experiment}: " + ", ".join(
         f"[{link.split('/')[-1]}]({link})" for link in row.backlinks) for row in rows)
     text = (
@@ -191,8 +212,7 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
            f"backend: the table's own runs, and other backends' runs that differ from them in "
            f"precision alone (listed under Earlier recipes):\n\n"
            f"{by_backend}\n" if by_backend else "")
-        + (f"## Against the source\n\n{render_references(rows)}\n"
-           if render_references(rows) else "")
+        + (f"## Against the source\n\n{references}\n" if references else "")
         + f"## Records behind each row\n\n{sources}\n"
         + (f"\n## Earlier recipes\n\nRuns with other settings than the row's latest, "
            f"or another network in the experiment's model.py at their commit (kept, not "

@@ -406,10 +406,10 @@ def test_other_backends_runs_of_the_recipe_sit_beside_the_rows(filled: Path) -> 
     exp01, exp02, exp03 = results.collect(filled)
     assert by_backend.accuracies_by_platform(exp03) == {
         "tensorflow · CPU": pytest.approx([0.76, 0.77]), "jax · CPU": pytest.approx([0.73])}
-    table = by_backend.render_by_backend([exp01, exp02, exp03])
+    table = report.render_by_backend([exp01, exp02, exp03])
     assert table.splitlines()[0] == "| experiment | jax · CPU | tensorflow · CPU |"
     assert "| exp03_deeper_l2 | 73.00% | 76.50% ± 0.71% (n=2) |" in table
     assert "exp01_baseline" not in table  # one backend only
-    assert by_backend.render_by_backend([exp01, exp02]) == ""
+    assert report.render_by_backend([exp01, exp02]) == ""
     results.main(["--results-dir", str(filled)])
     assert "## By backend" in (filled / "README.md").read_text()
