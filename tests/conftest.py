@@ -1,4 +1,5 @@
-"""Small CIFAR-shaped datasets the tests generate, in every format the loader reads."""
+"""Small CIFAR-shaped datasets the tests generate, in every format the loader reads, and a
+results folder of run records."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from run_records import fill_records
 
 from common.data import Splits, load
 from common.datasets import CIFAR10
@@ -29,6 +31,12 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CIFAR10.cache_env, str(tmp_path / "cache"))
     monkeypatch.delenv(CIFAR10.data_env, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> Path:
+    """A results folder holding two CIFAR-10 steps' records (``run_records``)."""
+    return fill_records(tmp_path)
 
 
 def load_cifar10(data: str | None = None) -> Splits:

@@ -2,50 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
+from run_records import eval_record, train_record
 
-from common import recipe_identity, results
+from common import results
 from common import results_backends as by_backend
 from common import results_report as report
-from common.records import REPO_ROOT, read_records, write_record
-
-
-def train_record(experiment: str, sha: str, seed: int, target: float = 0.74) -> dict:
-    return {"kind": "train", "experiment": experiment, "idea": f"idea of {experiment}",
-            "target": target, "model_sha256": sha, "seed": seed, "epochs_run": 20,
-            "train_seconds": 600.0 + seed * 60, "finished": f"2026-11-2{seed}T10:00:00"}
-
-
-def eval_record(experiment: str, sha: str, accuracy: float, when: str) -> dict:
-    per_class = {"airplane": accuracy, "cat": accuracy - 0.2}
-    return {"kind": "test", "experiment": experiment, "model_sha256": sha,
-            "test_accuracy": accuracy, "params": 1000, "finished": when,
-            "per_class_accuracy": per_class,
-            "data": {"source": "../shared/datasets/cifar10-jpeg.tar.gz"}}
-
-
-@pytest.fixture
-def filled(tmp_path: Path) -> Path:
-    write_record(tmp_path, "exp01_baseline", "train-a", train_record("exp01_baseline", "a", 1))
-    write_record(tmp_path, "exp01_baseline", "train-b", train_record("exp01_baseline", "b", 2))
-    # model a evaluated twice: only the later evaluation counts
-    write_record(tmp_path, "exp01_baseline", "test-1",
-                 eval_record("exp01_baseline", "a", 0.50, "2026-11-21T11:00:00"))
-    write_record(tmp_path, "exp01_baseline", "test-2",
-                 eval_record("exp01_baseline", "a", 0.74, "2026-11-21T12:00:00"))
-    write_record(tmp_path, "exp01_baseline", "test-3",
-                 eval_record("exp01_baseline", "b", 0.76, "2026-11-22T12:00:00"))
-    write_record(tmp_path, "exp02_batchnorm", "train-c",
-                 train_record("exp02_batchnorm", "c", 1, target=0.79)
-                 | {"history_csv": "train-c.history.csv"})
-    (tmp_path / "exp02_batchnorm" / "train-c.history.csv").write_text(
-        "epoch,val_accuracy\n0,0.5\n1,0.7\n")
-    write_record(tmp_path, "exp02_batchnorm", "test-1",
-                 eval_record("exp02_batchnorm", "c", 0.78, "2026-11-22T13:00:00"))
-    return tmp_path
+from common.records import read_records, write_record
 
 
 def test_rows_average_seeds_and_flag_targets(filled: Path) -> None:
@@ -126,49 +91,6 @@ def test_series_line_names_every_machine_its_runs_trained_on(filled: Path) -> No
                          "unknown CPU, ? cores).")
 
 
-def add_exp03_run(results_dir: Path, name: str, seed: int, settings: dict) -> None:
-    """A trained and tested exp03 run: model, commit and record names all ``name``."""
-    write_record(results_dir, "exp03_deeper_l2", f"train-{name}",
-                 train_record("exp03_deeper_l2", name, seed) | {"settings": settings,
-                                                                "commit": name})
-    write_record(results_dir, "exp03_deeper_l2", f"test-{name}",
-                 eval_record("exp03_deeper_l2", name, 0.8, f"2026-11-2{seed}T12:00:00"))
-
-
-def test_optimizer_splits_recipes_whatever_its_spelling(filled: Path) -> None:
-    # Older records wrote "Adam", newer ones the recipe's "adam": one recipe, two seeds.
-    for name, seed, optimizer in (("z", 3, "sgd"), ("x", 4, "Adam"), ("y", 5, "adam")):
-        add_exp03_run(filled, name, seed, {"batch_size": 64, "optimizer": optimizer})
-    exp03 = results.collect(filled)[2]
-    assert len(exp03.accuracies) == 2  # x and y: the latest recipe, two seeds
-    assert [r["commit"] for _, r in exp03.earlier] == ["z"]
-    assert "| 64 | sgd | — | 0.0 |" in report.render_earlier([exp03])  # no smoothing recorded
-
-
-@pytest.mark.parametrize("key, kernels", [("batchnorm", ("fused", "keras")),
-                                          ("dropout", ("16-bit", "keras"))])
-def test_the_batchnorm_or_dropout_kernel_does_not_split_a_recipe(
-        filled: Path, key: str, kernels: tuple[str, str]) -> None:
-    # Records before the fast kernels did not name one; the kernel changes speed only.
-    for name, seed, kernel in (("k", 3, None), ("f", 4, kernels[0]), ("e", 5, kernels[1])):
-        add_exp03_run(filled, name, seed, {"batch_size": 64} | ({key: kernel} if kernel else {}))
-    exp03 = results.collect(filled)[2]
-    assert len(exp03.accuracies) == 3 and exp03.earlier == []
-
-
-@pytest.mark.parametrize("key, columns", [
-    ("label_smoothing", "| — | 0.2 | 0.0 | — |"),  # learning rate, smoothing, decay, precision
-    ("weight_decay", "| — | 0.0 | 0.2 | — |"),
-])
-def test_earlier_recipes_show_the_setting_they_differ_by(filled: Path, key: str,
-                                                         columns: str) -> None:
-    for name, seed, value in (("p", 3, 0.2), ("q", 4, 0.1)):
-        add_exp03_run(filled, name, seed, {key: value})
-    exp03 = results.collect(filled)[2]
-    assert [r["commit"] for _, r in exp03.earlier] == ["p"]
-    assert columns in report.render_earlier([exp03])
-
-
 @pytest.mark.parametrize("retest_precision", [None, "float32", "mixed_bfloat16"])
 def test_row_follows_the_model_evaluated_last_not_the_run_trained_last(
         filled: Path, retest_precision: str | None) -> None:
@@ -218,63 +140,6 @@ def test_no_records_explains_what_to_run(tmp_path: Path, capsys) -> None:
     results.main(["--results-dir", str(tmp_path)])
     first = results.experiment_names()[0]
     assert f"python -m experiments.{first}.train" in capsys.readouterr().out
-
-
-def test_commit_is_dirty_for_code_changes_not_for_run_outputs(tmp_path: Path,
-                                                             monkeypatch) -> None:
-    import subprocess
-
-    from common import records
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                       cwd=tmp_path, check=True, capture_output=True)
-    (tmp_path / "results").mkdir()
-    (tmp_path / "results" / "README.md").write_text("table\n")
-    (tmp_path / "code.py").write_text("x = 1\n")
-    git("init", "-q")
-    git("add", ".")
-    git("commit", "-qm", "first")
-    monkeypatch.setattr(records, "REPO_ROOT", tmp_path)
-    assert not records.git_commit().endswith("+dirty")
-    (tmp_path / "results" / "README.md").write_text("a new table\n")  # a run's output
-    assert not records.git_commit().endswith("+dirty")
-    (tmp_path / "code.py").write_text("x = 2\n")
-    assert records.git_commit().endswith("+dirty")
-
-
-def test_a_changed_network_is_another_recipe_a_changed_docstring_is_not() -> None:
-    if subprocess.run(["git", "cat-file", "-e", "4bfa06b"], cwd=REPO_ROOT,
-                      capture_output=True).returncode:
-        pytest.skip("needs the project's git history")
-    full_dropout = recipe_identity.model_code("exp04_augmentation", "4bfa06b")
-    block3_only = recipe_identity.model_code("exp04_augmentation", "6fce997")
-    block3_redocumented = recipe_identity.model_code("exp04_augmentation", "471c27c+dirty")
-    assert full_dropout and block3_only and full_dropout != block3_only
-    assert block3_redocumented == block3_only
-    assert recipe_identity.model_code("exp04_augmentation", "unknown") == ""
-
-
-def test_a_change_to_an_imported_experiments_network_is_another_recipe(tmp_path: Path,
-                                                                       monkeypatch) -> None:
-    def commit(base_code: str) -> str:
-        for name, code in (("exp_base", base_code),
-                           ("exp_user", "from experiments.exp_base.model import build\n")):
-            (tmp_path / "experiments" / name).mkdir(parents=True, exist_ok=True)
-            (tmp_path / "experiments" / name / "model.py").write_text(code)
-        for args in (("add", "."), ("commit", "-qm", "c"), ("rev-parse", "HEAD")):
-            out = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                                 cwd=tmp_path, check=True, capture_output=True, text=True)
-        return out.stdout.strip()
-
-    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    monkeypatch.setattr(recipe_identity, "REPO_ROOT", tmp_path)
-    narrow = commit("def build():\n    return 32\n")
-    renamed_doc = commit('def build():\n    """Docs."""\n    return 32\n')
-    wide = commit("def build():\n    return 48\n")
-    code = recipe_identity.model_code
-    assert code("exp_user", narrow) == code("exp_user", renamed_doc)
-    assert code("exp_user", narrow) != code("exp_user", wide)
 
 
 def test_each_dataset_gets_its_own_table_chart_and_class_names(filled: Path) -> None:
@@ -335,57 +200,6 @@ def test_rows_name_the_backend_and_device_of_their_runs(tmp_path: Path) -> None:
     assert "| jax · NVIDIA H200; tensorflow · CPU; torch · CPU |" in report.render([row])
 
 
-def test_earlier_recipes_say_what_differs_from_the_current_one(filled: Path) -> None:
-    def run(name: str, seed: int, settings: dict, network: str, data: str) -> None:
-        record = train_record("exp03_deeper_l2", name, seed) | {
-            "settings": settings, "commit": name, "data": {"source": data},
-            "recipe": {"id": name, "settings": settings, "model_config_sha256": network}}
-        write_record(filled, "exp03_deeper_l2", f"train-{name}", record)
-        write_record(filled, "exp03_deeper_l2", f"test-{name}",
-                     eval_record("exp03_deeper_l2", name, 0.8, f"2026-11-2{seed}T12:00:00"))
-
-    current = {"epochs": 10, "keep": "last", "kept": "last epoch"}
-    run("u", 3, {**current, "epochs": 5, "keep": "best", "kept": "best"}, "n1", "jpeg")
-    run("v", 4, {**current, "not_decayed": []}, "n2", "png")
-    run("w", 5, current, "n1", "jpeg")
-    exp03 = results.collect(filled)[2]
-    assert [r["_differs"] for _, r in exp03.earlier] == [["epochs", "keep"],
-                                                        ["data", "network", "not_decayed"]]
-    assert "| epochs, keep |" in report.render_earlier([exp03])
-
-
-def test_an_older_record_differs_in_its_settings_not_in_its_wording(filled: Path) -> None:
-    """Records made before recipes were recorded kept the idea, the target and no dataset
-    in their settings: none of that sets them apart from a newer run."""
-    older = {"epochs": 10, "idea": "old words", "target": 0.8, "augmentation": ["shift"]}
-    write_record(filled, "exp03_deeper_l2", "train-old",
-                 train_record("exp03_deeper_l2", "old", 3) | {"settings": older})
-    write_record(filled, "exp03_deeper_l2", "test-old",
-                 eval_record("exp03_deeper_l2", "old", 0.8, "2026-11-23T12:00:00"))
-    newer = {"epochs": 10, "dataset": "cifar10", "augmentation": ["gather shift"],
-             "keep": "best", "weight_decay": 0.0, "optimizer": "adam"}  # older defaults
-    write_record(filled, "exp03_deeper_l2", "train-new", train_record("exp03_deeper_l2", "new", 4)
-                 | {"recipe": {"id": "new", "settings": newer, "model_config_sha256": "n"}})
-    write_record(filled, "exp03_deeper_l2", "test-new",
-                 eval_record("exp03_deeper_l2", "new", 0.8, "2026-11-24T12:00:00"))
-    exp03 = results.collect(filled)[2]
-    assert [r["_differs"] for _, r in exp03.earlier] == [["augmentation"]]
-
-
-def test_an_ensemble_of_two_recipes_says_what_differs(filled: Path) -> None:
-    """An ensemble's record names its recipe by id only; its settings tell it apart."""
-    for name, seed, precision in [("e1", 3, "float32"), ("e2", 4, "mixed_bfloat16")]:
-        settings = {"epochs": 12, "members": 2, "precision": precision}
-        write_record(filled, "exp06_ensemble", f"train-{name}",
-                     train_record("exp06_ensemble", name, seed)
-                     | {"settings": settings,
-                        "recipe": {"id": f"2x{name}", "model_config_sha256": "n"}})
-        write_record(filled, "exp06_ensemble", f"test-{name}",
-                     eval_record("exp06_ensemble", name, 0.84, f"2026-11-2{seed}T12:00:00"))
-    exp06 = results.collect(filled)[-1]
-    assert [r["_differs"] for _, r in exp06.earlier] == [["precision"]]
-
-
 def test_other_backends_runs_of_the_recipe_sit_beside_the_rows(filled: Path) -> None:
     def run(sha: str, seed: int, backend: str, precision: str, epochs: int = 20) -> None:
         settings = {"precision": precision, "epochs": epochs}
@@ -413,3 +227,4 @@ def test_other_backends_runs_of_the_recipe_sit_beside_the_rows(filled: Path) -> 
     assert report.render_by_backend([exp01, exp02]) == ""
     results.main(["--results-dir", str(filled)])
     assert "## By backend" in (filled / "README.md").read_text()
+
