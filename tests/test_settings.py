@@ -166,3 +166,53 @@ def test_a_backend_keras_cannot_start_is_one_line(backend: str, reason: str,
     assert done.stderr.count("\n") == 1
     assert f"KERAS_BACKEND={backend} ({reason})" in done.stderr
     assert saved.read_bytes() == b"an earlier good model"
+
+
+@pytest.mark.parametrize("option", [["--epochs", "-3"], ["--batch-size", "0"],
+                                    ["--lr", "nan"], ["--epochs", "many"]])
+def test_nonsense_options_are_refused(option: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse("exp01_baseline", EXP01, option)
+    assert exit_info.value.code == 2
+    assert "must be a positive" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, value, wording", [
+    ("--weight-decay", "-1", "a number of at least 0"),
+    ("--weight-decay", "inf", "a number of at least 0"),
+    ("--lr", "0", "a positive number"),
+    ("--lr", "nan", "a positive number"),
+    ("--label-smoothing", "1", "at least 0 and below 1"),
+])
+def test_out_of_range_numbers_are_refused(capsys: pytest.CaptureFixture[str], option: str,
+                                          value: str, wording: str) -> None:
+    with pytest.raises(SystemExit):
+        parse("exp01_baseline", EXP01, [option, value])
+    assert f"{option}: must be {wording}, got '{value}'" in capsys.readouterr().err
+
+
+def test_unknown_optimizer_is_refused_when_the_recipe_is_written() -> None:
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        dataclasses.replace(EXP01, optimizer="rmsprop")
+
+
+def test_unknown_optimizer_is_refused(capsys) -> None:
+    with pytest.raises(SystemExit):
+        parse("exp01_baseline", EXP01, ["--optimizer", "rmsprop"])
+    assert "invalid choice: 'rmsprop'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change, message", [({"keep": "middle"}, "keep"),
+                                             ({"val_fraction": 0.0}, "val_fraction"),
+                                             ({"val_fraction": 1.0}, "val_fraction")])
+def test_bad_settings_are_rejected(change: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(EXP01, **change)
+
+
+@pytest.mark.parametrize("value", ["1", "-0.1", "lots"])
+def test_label_smoothing_outside_0_to_1_is_refused(value: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        parse("exp01_baseline", EXP01, ["--label-smoothing", value])
+    assert "must be at least 0 and below 1" in capsys.readouterr().err
+

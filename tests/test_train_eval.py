@@ -19,7 +19,6 @@ from common.checkpoints import KeepWeights
 from common.data import one_hot, scale
 from common.evaluation import evaluate_main
 from common.optim import make_optimizer
-from common.settings import parse
 from common.training import train_main
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp01_baseline.train import SETTINGS as EXP01
@@ -140,15 +139,6 @@ def test_other_experiments_model_is_refused(trained: dict, npz_path: Path, capsy
     assert "different architecture" in err
 
 
-@pytest.mark.parametrize("option", [["--epochs", "-3"], ["--batch-size", "0"],
-                                    ["--lr", "nan"], ["--epochs", "many"]])
-def test_nonsense_options_are_refused(option: list[str], capsys) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        parse("exp01_baseline", EXP01, option)
-    assert exit_info.value.code == 2
-    assert "must be a positive" in capsys.readouterr().err
-
-
 def test_bad_data_is_one_line_and_harms_nothing_saved(tmp_path: Path, capsys) -> None:
     saved = tmp_path / "models" / "exp01_baseline.h5"
     saved.parent.mkdir()
@@ -210,21 +200,6 @@ def test_steps_per_call_suit_the_backend(monkeypatch: pytest.MonkeyPatch, backen
     assert trained.steps_per_execution == steps
 
 
-@pytest.mark.parametrize("name", ["adam", "sgd"])
-def test_weight_decay_shrinks_kernels_but_not_biases_or_batchnorm(name: str) -> None:
-    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(),
-                              keras.layers.Dense(2, bias_initializer="ones")])
-    before = {v.path: keras.ops.convert_to_numpy(v.value) for v in model.trainable_variables}
-    optimizer = make_optimizer(name, 0.1, weight_decay=1.0)
-    zeros = [keras.ops.zeros_like(v.value) for v in model.trainable_variables]
-    # zero gradients: Adam and momentum stay still, only the decay moves the weights
-    optimizer.apply_gradients(zip(zeros, model.trainable_variables, strict=True))
-    for v in model.trainable_variables:
-        after = keras.ops.convert_to_numpy(v.value)
-        shrink = 0.9 if v.name == "kernel" else 1.0  # 1 - lr x weight_decay
-        np.testing.assert_allclose(after, before[v.path] * shrink, rtol=1e-6, err_msg=v.path)
-
-
 def test_weight_decay_option_is_recorded(tmp_path: Path, npz_path: Path) -> None:
     train_main("exp01_baseline", build_exp01, EXP01,
                ["--epochs", "1", "--batch-size", "16", "--weight-decay", "0.05",
@@ -232,25 +207,6 @@ def test_weight_decay_option_is_recorded(tmp_path: Path, npz_path: Path) -> None
     record = json.loads(next((tmp_path / "results" / "exp01_baseline").glob("train-*.json"))
                         .read_text())
     assert record["settings"]["weight_decay"] == 0.05
-
-
-@pytest.mark.parametrize("option, value, wording", [
-    ("--weight-decay", "-1", "a number of at least 0"),
-    ("--weight-decay", "inf", "a number of at least 0"),
-    ("--lr", "0", "a positive number"),
-    ("--lr", "nan", "a positive number"),
-    ("--label-smoothing", "1", "at least 0 and below 1"),
-])
-def test_out_of_range_numbers_are_refused(capsys: pytest.CaptureFixture[str], option: str,
-                                          value: str, wording: str) -> None:
-    with pytest.raises(SystemExit):
-        parse("exp01_baseline", EXP01, [option, value])
-    assert f"{option}: must be {wording}, got '{value}'" in capsys.readouterr().err
-
-
-def test_unknown_optimizer_is_refused_when_the_recipe_is_written() -> None:
-    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
-        dataclasses.replace(EXP01, optimizer="rmsprop")
 
 
 def test_tensorboard_flag_writes_event_logs(tmp_path: Path, npz_path: Path) -> None:
@@ -273,14 +229,6 @@ def test_keep_weights_keeps_the_best_or_the_last_epoch(tmp_path: Path, last: boo
         keep.on_epoch_end(epoch - 1, {"val_accuracy": val_accuracy})
     model.load_weights(tmp_path / "kept.weights.h5")
     assert model.get_weights()[0][0, 0] == kept_epoch
-
-
-@pytest.mark.parametrize("change, message", [({"keep": "middle"}, "keep"),
-                                             ({"val_fraction": 0.0}, "val_fraction"),
-                                             ({"val_fraction": 1.0}, "val_fraction")])
-def test_bad_settings_are_rejected(change: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        dataclasses.replace(EXP01, **change)
 
 
 def test_label_smoothing_and_optimizer_options_reach_the_training_and_the_record(
@@ -307,24 +255,7 @@ def test_label_smoothing_and_optimizer_options_reach_the_training_and_the_record
     assert (record["settings"]["optimizer"], record["settings"]["learning_rate"]) == ("sgd", 0.05)
 
 
-def test_unknown_optimizer_is_refused(capsys) -> None:
-    with pytest.raises(SystemExit):
-        parse("exp01_baseline", EXP01, ["--optimizer", "rmsprop"])
-    assert "invalid choice: 'rmsprop'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("value", ["1", "-0.1", "lots"])
-def test_label_smoothing_outside_0_to_1_is_refused(value: str, capsys) -> None:
-    with pytest.raises(SystemExit):
-        parse("exp01_baseline", EXP01, ["--label-smoothing", value])
-    assert "must be at least 0 and below 1" in capsys.readouterr().err
 
 
-def test_a_recipe_can_decay_batchnorm_shifts_too() -> None:
-    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(scale=False,
-                              beta_initializer="ones"), keras.layers.Dense(2, use_bias=False)])
-    optimizer = make_optimizer("sgd", 0.1, weight_decay=1.0, not_decayed=())
-    zeros = [keras.ops.zeros_like(v.value) for v in model.trainable_variables]
-    optimizer.apply_gradients(zip(zeros, model.trainable_variables, strict=True))
-    beta = model.layers[0].beta
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(beta.value), 0.9, rtol=1e-6)
