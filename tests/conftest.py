@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from run_records import fill_records
 
 from common.data import Splits, load
 from common.datasets import CIFAR10
+from tests.run_records import fill_records
 
 CLASS_NAMES = CIFAR10.class_names
 

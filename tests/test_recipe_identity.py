@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from run_records import eval_record, train_record
 
 from common import recipe_identity, records, results
 from common import results_report as report
 from common.records import REPO_ROOT, write_record
+from tests.run_records import eval_record, train_record
 
 
 def add_exp03_run(results_dir: Path, name: str, seed: int, settings: dict) -> None:

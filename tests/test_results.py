@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from run_records import eval_record, train_record
 
 from common import results
 from common import results_backends as by_backend
 from common import results_report as report
 from common.records import read_records, write_record
+from tests.run_records import eval_record, train_record
 
 
 def test_rows_average_seeds_and_flag_targets(filled: Path) -> None:
