@@ -215,4 +215,3 @@ def test_label_smoothing_outside_0_to_1_is_refused(value: str, capsys) -> None:
     with pytest.raises(SystemExit):
         parse("exp01_baseline", EXP01, ["--label-smoothing", value])
     assert "must be at least 0 and below 1" in capsys.readouterr().err
-
