@@ -18,7 +18,8 @@ import keras
 from common.errors import UserError
 from common.files import atomic_path, write_json_atomic
 from common.pipeline import EpochShuffledBatches
-from common.records import now_iso, read_history, stamp
+from common.provenance import now_iso, stamp
+from common.records import read_history
 
 
 class KeepWeights(keras.callbacks.Callback):

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from common import data_sources as sources
+from common.data_identity import describe
 from common.datasets import Dataset
 from common.errors import DataError
 
@@ -36,8 +37,12 @@ class Splits:
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    source: str  # what was read, for run records: "keras" or a path
+    source: str  # what was read: "keras" or a path
     dataset: Dataset
+
+    def describe(self) -> dict:
+        """How a record names this data: by its content, not by where it sits."""
+        return describe(self.source, self.dataset)
 
 
 def load(dataset: Dataset, data: str | None = None) -> Splits:

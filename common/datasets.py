@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"  # the offline copies, if present
+from common.paths import SHARED_DATASETS
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,8 @@ CIFAR10 = Dataset(
                  "dog", "frog", "horse", "ship", "truck"),
     image_shape=(32, 32, 3),
     keras_module="cifar10",
-    keras_cache=("cifar-10-batches-py/data_batch_1", "cifar-10-batches-py/test_batch"),
+    keras_cache=tuple(f"cifar-10-batches-py-target/cifar-10-batches-py/{name}"  # Keras 3
+                      for name in ("data_batch_1", "test_batch")),
     offline_copy=SHARED_DATASETS / "cifar10-jpeg.tar.gz",
     data_env="CIFAR10_DATA",
     cache_env="CIFAR10_CACHE",

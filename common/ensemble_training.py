@@ -22,22 +22,14 @@ from pathlib import Path
 import keras
 
 from common.errors import exit_on_user_error
-from common.export import NOT_RECIPE, model_config_sha256, save_model
+from common.export import save_model, saved_file
 from common.files import sha256_of
 from common.flops import forward_flops, training_flops
 from common.model_io import load_h5
-from common.records import (
-    REPO_ROOT,
-    command_line,
-    environment,
-    git_commit,
-    now_iso,
-    read_records,
-    relative,
-    stamp,
-    wall_seconds,
-    write_record,
-)
+from common.paths import REPO_ROOT, relative
+from common.provenance import git_commit, stamp
+from common.recipe_identity import NOT_RECIPE, model_config_sha256
+from common.records import new_record, read_records, wall_seconds, write_record
 from common.registry import find_experiment
 from common.settings import RunOptions, Settings, parse
 from common.training import train
@@ -98,7 +90,8 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     save their mirror-averaged ensemble; return its record."""
     commit = git_commit()
     own = find_experiment(member).settings  # a member's record describes its own step
-    member_settings = replace(settings, idea=own.idea, target=own.target)
+    member_settings = replace(settings, idea=own.idea, target=own.target,
+                              target_source=own.target_source)
     records, members, paths = [], [], []
     for i, seed in enumerate(range(run.seed, run.seed + count), start=1):
         path = member_path(name, member, seed, run.model_dir)
@@ -123,27 +116,22 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     members_seconds = round(sum(wall_seconds(r) for r in records), 1)  # the training time
     described = {**first["settings"], "members": count, "member": member,
                  "mirror_averaged": True}
-    out = write_record(run.results_dir, name, f"train-{stamp()}-seed{run.seed}", {
-        "kind": "train", "experiment": name, "idea": settings.idea, "target": settings.target,
-        "command": command_line(), "commit": commit, "seed": run.seed,
-        "data": first["data"], "settings": described,
-        "recipe": {"id": f"{count}x{first['recipe']['id']}",
-                   "model_config_sha256": model_config_sha256(model)},
-        "params": model.count_params(),
-        "forward_flops": forward_flops(model),  # one image, every member on both views
-        "train_flops": sum(training_flops(net, r["data"]["train"] * r["epochs_run"])
-                           for net, r in zip(members, records, strict=True)),
-        "epochs_run": first["epochs_run"],
-        "train_seconds": members_seconds,
-        "wall_seconds": members_seconds,
-        "assembly_seconds": round(time.perf_counter() - started, 1),
-        "members": [{"seed": r["seed"], "model_file": relative(path),
-                     "model_sha256": r["model_sha256"],
-                     "record": relative(r["_path"])}
-                    for r, path in zip(records, paths, strict=True)],
-        "started": first["started"], "finished": now_iso(),
-        "model_file": relative(model_path), "model_sha256": sha256_of(model_path),
-        **environment()})
+    out = write_record(run.results_dir, name, f"train-{stamp()}-seed{run.seed}", new_record(
+        "train", commit, experiment=name, idea=settings.idea, target=settings.target,
+        seed=run.seed, data=first["data"], settings=described,
+        recipe={"id": f"{count}x{first['recipe']['id']}",
+                "model_config_sha256": model_config_sha256(model)},
+        params=model.count_params(),
+        forward_flops=forward_flops(model),  # one image, every member on both views
+        train_flops=sum(training_flops(net, r["data"]["train"] * r["epochs_run"])
+                        for net, r in zip(members, records, strict=True)),
+        epochs_run=first["epochs_run"],
+        train_seconds=members_seconds, wall_seconds=members_seconds,
+        assembly_seconds=round(time.perf_counter() - started, 1),
+        members=[{"seed": r["seed"], "model_file": relative(path),
+                  "model_sha256": r["model_sha256"], "record": relative(r["_path"])}
+                 for r, path in zip(records, paths, strict=True)],
+        started=first["started"], **saved_file(model_path)))
     print(f"\nsaved {relative(model_path)} ({count} members, each image and its mirror "
           f"image) and {relative(out)}")
     print(f"next: python -m experiments.{name}.test")

@@ -20,21 +20,12 @@ from common import plots
 from common.data import load, scale
 from common.datasets import get_dataset
 from common.errors import exit_on_user_error
-from common.files import sha256_of
+from common.export import saved_file
 from common.model_io import load_h5
+from common.paths import MODELS_DIR, RESULTS_DIR, relative
 from common.precision import PRECISIONS, resolve_precision
-from common.records import (
-    MODELS_DIR,
-    RESULTS_DIR,
-    command_line,
-    data_source,
-    environment,
-    git_commit,
-    now_iso,
-    relative,
-    stamp,
-    write_record,
-)
+from common.provenance import stamp
+from common.records import new_record, write_record
 from common.settings import Settings, add_options, option
 from common.training_copy import inference_copy
 
@@ -76,7 +67,7 @@ class TestOptions:
         "'keras', 'auto', a folder, archive or .npz (default ${data_env}, else auto)"))
     precision: str = field(default="auto", metadata=option(
         "what the layers compute in: auto (as in training) = mixed_float16 on a GPU, "
-        "mixed_bfloat16 on a CPU with bf16 instructions (2-3x faster), else float32; "
+        "mixed_bfloat16 on a CPU with bf16 instructions (faster: docs/speed.md), else float32; "
         "float32 = plain Keras' forward pass", choices=PRECISIONS))
     results_dir: Path = field(default=RESULTS_DIR, metadata=option(argparse.SUPPRESS, type=Path))
 
@@ -120,27 +111,14 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model], settings: 
         out_dir / "predictions.png",
         colors=["black" if result.predictions[i] == data.y_test[i] else "red" for i in shown],
         title=f"{name}: predicted (true)")
-    record = {
-        "kind": "test",
-        "experiment": name,
-        "command": command_line(),
-        "commit": git_commit(),
-        "model_file": relative(args.model),
-        "model_sha256": sha256_of(args.model),
-        "params": model.count_params(),
-        "data": {"source": data_source(data.source), "dataset": data.dataset.name,
-                 "test": len(data.x_test)},
-        "test_loss": result.loss,
-        "test_accuracy": result.accuracy,
-        "per_class_accuracy": result.per_class,
-        "precision": precision,
-        "forward_seconds": round(result.seconds, 2),
-        "command_seconds": round(time.perf_counter() - common.STARTED, 2),  # imports included
-        "finished": now_iso(),
-        "confusion_png": confusion_png.name,
-        "predictions_png": predictions_png.name,
-        **environment(),
-    }
+    record = new_record(
+        "test", experiment=name, **saved_file(args.model), params=model.count_params(),
+        data={**data.describe(), "test": len(data.x_test)},
+        test_loss=result.loss, test_accuracy=result.accuracy,
+        per_class_accuracy=result.per_class, precision=precision,
+        forward_seconds=round(result.seconds, 2),
+        command_seconds=round(time.perf_counter() - common.STARTED, 2),  # imports included
+        confusion_png=confusion_png.name, predictions_png=predictions_png.name)
     record_path = write_record(args.results_dir, name, f"test-{stamp()}", record)
     print(f"recorded {relative(record_path)}; compare all experiments: python -m common.results")
     return record

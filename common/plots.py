@@ -63,9 +63,11 @@ def image_grid(images: np.ndarray, captions: Sequence[str], path: Path,
     gray = images.shape[-1] == 1
     if gray:
         images = images[..., 0]
+    columns = max(1, min(columns, len(images)))  # one or two images: no empty columns
     rows = int(np.ceil(len(images) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.5, rows * 1.7),
-                             squeeze=False)
+    # constrained layout keeps the title above the captions however few images there are
+    fig, axes = plt.subplots(rows, columns, figsize=(max(columns * 1.5, 3.0), rows * 1.7 + 0.4),
+                             squeeze=False, layout="constrained")
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k < len(images):
@@ -78,18 +80,27 @@ def image_grid(images: np.ndarray, captions: Sequence[str], path: Path,
 
 
 def steps_chart(names: Sequence[str], accuracies: Sequence[Sequence[float]],
-                targets: Sequence[float | None], path: Path) -> Path:
-    """Test accuracy per experiment (mean, each run as a dot) against the slides' targets."""
+                targets: Sequence[float | None], path: Path,
+                target_sources: Sequence[str] | None = None) -> Path:
+    """Test accuracy per experiment (mean, each run as a dot) against its target, each
+    target source (the slides, or whoever set a step's target) with a line style of its own."""
+    sources = list(target_sources or ["the slides"] * len(names))
+    styles = dict(zip(dict.fromkeys(sources), [("tab:red", "--"), ("tab:orange", ":"),
+                                               ("tab:purple", "-.")] * len(sources),
+                      strict=False))
     fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2.5, 4))
     x = np.arange(len(names))
     means = [float(np.mean(a)) for a in accuracies]
     bars = ax.bar(x, means, color="tab:blue", alpha=0.8, label="test accuracy (mean)")
     for i, runs in enumerate(accuracies):
         ax.scatter([i] * len(runs), runs, color="black", s=12, zorder=3)
-    for i, target in enumerate(targets):
+    labelled = set()
+    for i, (target, source) in enumerate(zip(targets, sources, strict=True)):
         if target is not None:
-            ax.hlines(target, i - 0.4, i + 0.4, colors="tab:red", linestyles="--",
-                      label="slides' target" if i == 0 else None)
+            color, style = styles[source]
+            ax.hlines(target, i - 0.4, i + 0.4, colors=color, linestyles=style,
+                      label=None if source in labelled else f"target: {source}")
+            labelled.add(source)
     lowest = min([*means, *(t for t in targets if t is not None)])
     near_one = lowest >= 0.9  # MNIST: the differences are tenths of a point
     ax.bar_label(bars, labels=[f"{m:.2%}" if near_one else f"{m:.1%}" for m in means],

@@ -12,7 +12,7 @@ from pathlib import Path
 import keras
 
 from common.errors import UserError
-from common.records import accelerators
+from common.hardware import accelerators
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
@@ -23,8 +23,7 @@ BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 
 def resolve_precision(choice: str) -> str:
     """'auto' -> mixed_float16 on a GPU (tensor cores), mixed_bfloat16 on a CPU with bf16
-    instructions (1.3-2x our training throughput on both CPUs here, results/bench/), else
-    float32."""
+    instructions (faster training on both CPUs here, results/bench/), else float32."""
     if choice == "mixed_float16" and not accelerators():
         raise UserError(f"--precision mixed_float16 needs a GPU ({keras.backend.backend()} "
                         "sees none): a CPU emulates float16 in software, far slower than float32; "

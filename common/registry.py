@@ -10,7 +10,7 @@ from pathlib import Path
 
 import keras
 
-from common.records import REPO_ROOT
+from common.paths import REPO_ROOT
 from common.settings import Settings
 
 EXPERIMENTS_DIR = REPO_ROOT / "experiments"

@@ -14,54 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.paths import REPO_ROOT, RESULTS_DIR
 from common.recipe_identity import differences, recipe_id
-from common.records import (
-    REPO_ROOT,
-    RESULTS_DIR,
-    machine,
-    platform,
-    read_history,
-    read_records,
-    wall_seconds,
-)
+from common.records import machine, platform, read_history, read_records, wall_seconds
 from common.registry import EXPERIMENTS_DIR, experiment_names, find_experiment
+from common.result_row import Row
+from common.results_devices import render_devices, rounds_in
 from common.results_report import render, update_project_readme, write_readme
-
-
-@dataclass
-class Row:
-    experiment: str
-    idea: str
-    target: float | None
-    accuracies: list[float]  # one per distinct trained model
-    params: int | None
-    epochs: list[int]
-    train_seconds: list[float]
-    data: str
-    date: str
-    backlinks: list[str]  # records the row was built from, relative to results/
-    per_class: dict[str, float]  # latest evaluation's accuracy per class
-    val_curve: list[float]  # latest training run's validation accuracy per epoch
-    earlier: list[tuple[float, dict]]  # (test accuracy, train record) of earlier recipes
-    machines: list[str] = field(default_factory=list)  # where its runs trained
-    platforms: list[str] = field(default_factory=list)  # 'backend · device' of its runs
-    latest: tuple[float, str] | None = None  # newest run's training seconds and machine
-    dataset: str = "cifar10"  # records from before datasets were named: all CIFAR-10
-    # what the source reported, from experiments/<name>/reference.json where there is one
-    reference: dict | None = None
-
-    @property
-    def mean(self) -> float:
-        return statistics.fmean(self.accuracies)
-
-    @property
-    def met(self) -> bool | None:
-        return None if self.target is None else self.mean >= self.target
 
 
 def _described(experiment: str, runs: list[dict], key: str, default: object) -> object:
@@ -69,7 +31,7 @@ def _described(experiment: str, runs: list[dict], key: str, default: object) -> 
     where the experiment is not in this checkout."""
     if experiment in experiment_names():
         return getattr(find_experiment(experiment).settings, key)
-    return runs[-1][key] if runs else default
+    return runs[-1].get(key, default) if runs else default
 
 
 def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
@@ -83,7 +45,6 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             key = (r["experiment"], r["model_sha256"])
             evaluated_at[key] = r["finished"]
             # float32 is plain load_model's forward pass; a bf16 one only stands in for it
-            # (records from before the precision option ran in float32)
             if _float32(r) or key not in shown or not _float32(shown[key]):
                 shown[key] = r
     by_experiment: dict[str, list[tuple[dict, dict | None]]] = {}
@@ -109,11 +70,12 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             experiment=experiment,
             idea=_described(experiment, runs, "idea", ""),
             target=_described(experiment, runs, "target", None),
+            target_source=_described(experiment, runs, "target_source", "the slides"),
             accuracies=[test["test_accuracy"] for test, _ in pairs],
             params=last_test.get("params"),
             epochs=sorted({r["epochs_run"] for r in runs}),
             train_seconds=[wall_seconds(r) for r in runs],
-            data=Path(last_test["data"]["source"]).name,
+            data=last_test["data"]["source"],
             date=last_test["finished"][:10],
             backlinks=[p["_path"].relative_to(results_dir).as_posix()
                        for test, train in pairs for p in (test, train) if p],
@@ -123,7 +85,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             machines=sorted({machine(r) for r in runs}),
             platforms=sorted({platform(r) for r in runs}),
             latest=(wall_seconds(runs[-1]), machine(runs[-1])) if runs else None,
-            dataset=last_test.get("data", {}).get("dataset", "cifar10"),
+            dataset=last_test["data"]["dataset"],
             reference=_reference(experiment),
         ))
     return rows
@@ -136,7 +98,7 @@ def _reference(experiment: str) -> dict | None:
 
 
 def _float32(test: dict) -> bool:
-    return test.get("precision", "float32") == "float32"
+    return test["precision"] == "float32"
 
 
 def _val_curve(train: dict) -> list[float]:
@@ -147,8 +109,9 @@ def _val_curve(train: dict) -> list[float]:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m common.results",
-        description="Print the comparison of every experiment with records and write "
-                    "results/README.md and results/steps.png.")
+        description="Print the comparison of every experiment with records; rewrite "
+                    "results/README.md, the results section of README.md and the charts "
+                    "(results/steps*.png, results/validation_curves.png).")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
                         help="where the run records are (default %(default)s)")
     args = parser.parse_args(argv)
@@ -158,10 +121,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"no evaluated experiments under {args.results_dir}: train one, then test it, "
               f"e.g. python -m experiments.{name}.train && python -m experiments.{name}.test")
         return
+    devices = render_devices(rows, {d.name: collect(d) for d in rounds_in(args.results_dir)})
     print(render(rows))
-    print(f"wrote {write_readme(rows, args.results_dir)}")
+    print(f"wrote {write_readme(rows, args.results_dir, devices)}")
     if args.results_dir.resolve() == RESULTS_DIR:
-        update_project_readme(rows, REPO_ROOT / "README.md")
+        update_project_readme(rows, REPO_ROOT / "README.md", devices)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,8 @@ sets them side by side.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from common.records import platform
-
-if TYPE_CHECKING:
-    from common.results import Row
+from common.result_row import Row
 
 
 def accuracies_by_platform(row: Row) -> dict[str, list[float]]:

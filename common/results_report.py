@@ -6,16 +6,13 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from common import plots
 from common.datasets import DATASETS
 from common.files import write_text_atomic
-from common.records import optimizer_name, platform, wall_seconds
+from common.records import platform, wall_seconds
+from common.result_row import Row
 from common.results_backends import accuracies_by_platform
-
-if TYPE_CHECKING:
-    from common.results import Row
 
 
 def render_earlier(rows: Sequence[Row]) -> str:
@@ -29,10 +26,9 @@ def render_earlier(rows: Sequence[Row]) -> str:
         for accuracy, r in row.earlier:
             s = r.get("settings", {})
             lines.append(f"| {row.experiment} | {accuracy:.2%} | {r['seed']} | {r['epochs_run']} "
-                         f"| {s.get('batch_size', '—')} | {optimizer_name(r)} "
+                         f"| {s.get('batch_size', '—')} | {s['optimizer']} "
                          f"| {s.get('learning_rate', '—')} "
-                         f"| {s.get('label_smoothing', 0.0)} "  # records before it: none
-                         f"| {s.get('weight_decay', 0.0)} "
+                         f"| {s['label_smoothing']} | {s['weight_decay']} "
                          f"| {s.get('precision', '—')} | {platform(r)} "
                          f"| {_minutes([wall_seconds(r)])} "
                          f"| {r['commit']} | {', '.join(r.get('_differs', [])) or '—'} |")
@@ -146,12 +142,16 @@ def _chart_name(dataset: str) -> str:
     return "steps.png" if dataset == "cifar10" else f"steps-{dataset}.png"
 
 
-def render_datasets(rows: Sequence[Row], charts: str = "", heading: str = "###") -> str:
-    """One table per dataset; CIFAR-10's with the series line; each with its chart
-    (``charts``: the folder prefix of the chart links)."""
+def render_datasets(rows: Sequence[Row], charts: str = "", heading: str = "###",
+                    devices: str = "") -> str:
+    """One table per dataset; CIFAR-10's with the series line and the ``devices`` table
+    (``results_devices``); each with its chart (``charts``: the chart links' folder)."""
     parts = []
     for dataset, group in by_dataset(rows):
         series = f"{series_line(group)}\n\n" if dataset == "cifar10" else ""
+        if dataset == "cifar10" and devices:
+            series += ("The same steps on a GPU: the runs a GPU round brought back "
+                       f"({charts}gpu/), beside the table's own:\n\n{devices}\n")
         parts.append(f"{heading} {_title(dataset)}\n\n{render(group)}\n{series}"
                      f"![test accuracy of each step]({charts}{_chart_name(dataset)})\n")
     return "\n".join(parts)
@@ -177,10 +177,11 @@ def render_references(rows: Sequence[Row]) -> str:
     return "\n".join(parts)
 
 
-def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
+def write_readme(rows: Sequence[Row], results_dir: Path, devices: str = "") -> Path:
     for dataset, group in by_dataset(rows):
         plots.steps_chart([r.experiment for r in group], [r.accuracies for r in group],
-                          [r.target for r in group], results_dir / _chart_name(dataset))
+                          [r.target for r in group], results_dir / _chart_name(dataset),
+                          [r.target_source for r in group])
     per_class = "\n".join(f"### {_title(dataset)}\n\n{render_per_class(group)}"
                            for dataset, group in by_dataset(rows))
     curves_png = plots.validation_curves(
@@ -197,7 +198,7 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
         "entry point; with several seeds it is mean ± standard deviation (n, min–max). "
         "Training time is the train command's wall time (for a resumed run, the sum of "
         "its epoch times).\n\n"
-        f"{render_datasets(rows, heading='##')}\n"
+        f"{render_datasets(rows, heading='##', devices=devices)}\n"
         "## What each step changed\n\n"
         f"Validation accuracy per epoch, latest run of each experiment "
         f"([{curves_png.name}]({curves_png.name})):\n\n"
@@ -223,9 +224,10 @@ def write_readme(rows: Sequence[Row], results_dir: Path) -> Path:
     return target
 
 
-def update_project_readme(rows: Sequence[Row], readme: Path) -> None:
+def update_project_readme(rows: Sequence[Row], readme: Path, devices: str = "") -> None:
     """Refresh the results section of the project README."""
-    replace_section(readme, "results", render_datasets(rows, charts="results/"))
+    replace_section(readme, "results", render_datasets(rows, charts="results/",
+                                                        devices=devices))
 
 
 def replace_section(readme: Path, section: str, content: str) -> None:

@@ -34,19 +34,9 @@ from pathlib import Path
 
 from common.errors import UserError, exit_on_user_error
 from common.files import write_json_atomic
-from common.records import (
-    MODELS_DIR,
-    REPO_ROOT,
-    RESULTS_DIR,
-    command_line,
-    environment,
-    git_commit,
-    now_iso,
-    read_history,
-    read_records,
-    stamp,
-    wall_seconds,
-)
+from common.paths import MODELS_DIR, REPO_ROOT, RESULTS_DIR
+from common.provenance import git_commit, now_iso, stamp
+from common.records import new_record, read_history, read_records, wall_seconds
 from common.series_report import write_report
 
 STEPS = ["exp01_baseline", "exp02_batchnorm", "exp03_deeper_l2", "exp04_augmentation"]
@@ -169,9 +159,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         prog="python -m common.series",
         description="Train and test each experiment with its entry points, time the "
                     "series, sample GPU utilisation; options after -- go to every train "
-                    "command (e.g. -- --limit 512 --epochs 1).")
+                    "command (e.g. -- --limit 512 --epochs 1). The default steps take about "
+                    "two hours on 2 CPU cores (the results table's training times) and "
+                    "overwrite saved_models/<step>.h5, the committed models: git checkout "
+                    "saved_models brings those back.")
     parser.add_argument("--experiments", nargs="+", default=STEPS, metavar="NAME",
-                        help="in order (default: the four CIFAR-10 steps)")
+                        help=f"in order (default: {' '.join(STEPS)})")
     parser.add_argument("--out", type=Path, default=None,
                         help="also pack the run's records and models into OUT/series.tar.gz")
     parser.add_argument("--fresh", action="store_true",
@@ -195,11 +188,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         write_json_atomic(state_file, state)  # a step done is never run again
         print(f"series: {name} test accuracy {steps[-1]['test_accuracy']:.4f}, training "
               f"{steps[-1]['train_seconds']:.0f} s", flush=True)
-    record = {"kind": "series", "command": command_line(), "commit": state["commit"],
-              "started": state["started"], "finished": now_iso(), "resumed": state["resumed"],
-              "train_options": train_options, "steps": steps,
-              "train_seconds": round(sum(s["train_seconds"] for s in steps), 1),
-              **environment()}
+    record = new_record("series", state["commit"], started=state["started"],
+                        resumed=state["resumed"], train_options=train_options, steps=steps,
+                        train_seconds=round(sum(s["train_seconds"] for s in steps), 1))
     path = args.results_dir / f"series-{stamp()}.json"
     write_json_atomic(path, record)
     state_file.unlink()

@@ -17,8 +17,8 @@ from common.datasets import get_dataset
 from common.devices import devices_option
 from common.lookahead import Lookahead
 from common.optim import NOT_DECAYED, OPTIMIZERS, SCHEDULES, check_choice, name_of
+from common.paths import MODELS_DIR, RESULTS_DIR
 from common.precision import PRECISIONS
-from common.records import MODELS_DIR, RESULTS_DIR
 
 KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
 
@@ -54,7 +54,7 @@ class Settings:
     """One experiment's recipe; the defaults of its command-line options."""
 
     idea: str  # what this step adds, for the results table
-    target: float  # test accuracy the slides report for this step
+    target: float  # test accuracy the slides (or target_source) report for this step
     dataset: str  # a name in common.datasets.DATASETS
     epochs: int = field(metadata=option("passes over the training images", type=positive_int))
     batch_size: int = field(metadata=option("images per training step", type=positive_int))
@@ -94,6 +94,8 @@ class Settings:
     inference: Callable[[keras.Model], keras.Model] | None = None
     # Pull the weights back to a slow average of them every few steps (common.lookahead).
     lookahead: Lookahead | None = None
+    # Who set ``target``: the lecture slides, or (where they give none) another source.
+    target_source: str = "the slides"
 
     def __post_init__(self) -> None:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -115,6 +117,8 @@ class Settings:
                 out[hook] = name_of(out[hook])
         if self.lookahead is None:  # likewise
             del out["lookahead"]
+        if self.target_source == "the slides":  # likewise
+            del out["target_source"]
         if not self.alternate_flips:  # likewise
             del out["alternate_flips"]
         if self.not_decayed == NOT_DECAYED:  # likewise

@@ -30,13 +30,16 @@ from common.data import Splits, load, one_hot, scale, train_val_split
 from common.datasets import get_dataset
 from common.devices import data_parallel, device_count, join_processes, peer_lost
 from common.errors import UserError, exit_on_user_error
-from common.export import recipe, save_model, write_train_record
+from common.export import save_model, write_train_record
 from common.flops import forward_flops, training_flops
 from common.lookahead import LookaheadCallback
 from common.optim import NOT_DECAYED, make_optimizer, make_schedule, name_of
+from common.paths import relative
 from common.pipeline import EpochShuffledBatches, fit_inputs
 from common.precision import resolve_precision
-from common.records import data_source, git_commit, read_history, relative
+from common.provenance import git_commit
+from common.recipe_identity import recipe
+from common.records import read_history
 from common.settings import KEPT, RunOptions, Settings, parse
 from common.training_copy import training_copy
 
@@ -135,14 +138,13 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
 
     described = {**settings.describe(), "precision": precision, **speedups,
                  "loss": "categorical_crossentropy", "kept": KEPT[settings.keep]}
+    data_record = {**data.describe(), "train": len(batches.x),
+                   "validation": len(validation[0]), "test": len(data.x_test),
+                   "limit": run.limit}
     record_path = write_train_record({
         "experiment": name, "idea": settings.idea, "target": settings.target,
-        "commit": commit, "seed": run.seed,
-        "data": {"source": data_source(data.source), "dataset": data.dataset.name,
-                 "train": len(batches.x), "validation": len(validation[0]),
-                 "test": len(data.x_test), "limit": run.limit},
-        "settings": described,
-        "recipe": recipe(described, data_source(data.source), model),
+        "seed": run.seed, "data": data_record, "settings": described,
+        "recipe": recipe(described, data_record, model),
         "params": model.count_params(),
         "forward_flops": forward_flops(saved),  # one image, as the saved model predicts it
         "train_flops": training_flops(model, len(batches.x) * len(history["loss"])),
@@ -156,7 +158,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         "processes": processes,
         "resumed": state["resumed"],
         "started": state["started"],
-    }, model_path, history, state_dir / "history.csv", run.results_dir,
+    }, commit, model_path, history, state_dir / "history.csv", run.results_dir,
         f"train-{state['started_stamp']}-seed{run.seed}")
     shutil.rmtree(state_dir, ignore_errors=True)  # finished: nothing left to resume
     print(f"\nkept epoch {best_epoch} of {len(history['loss'])} ({KEPT[settings.keep]}): "

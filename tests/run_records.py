@@ -6,12 +6,15 @@ from pathlib import Path
 
 from common.records import write_record
 
+JPEG = "22d987794f157fee4d2923df2eb9839b84490484c35b9d553042cae78478c587"  # its SHA256SUMS
+
 
 def train_record(experiment: str, sha: str, seed: int, target: float = 0.74) -> dict:
     """A training run of model ``sha``, finished on day 2``seed`` of November."""
     return {"kind": "train", "experiment": experiment, "idea": f"idea of {experiment}",
             "target": target, "model_sha256": sha, "seed": seed, "epochs_run": 20,
-            "train_seconds": 600.0 + seed * 60, "finished": f"2026-11-2{seed}T10:00:00"}
+            "train_seconds": 600.0 + seed * 60, "finished": f"2026-11-2{seed}T10:00:00",
+            "data": {"dataset": "cifar10", "source": "cifar10-jpeg.tar.gz", "sha256": JPEG}}
 
 
 def eval_record(experiment: str, sha: str, accuracy: float, when: str) -> dict:
@@ -20,7 +23,7 @@ def eval_record(experiment: str, sha: str, accuracy: float, when: str) -> dict:
     return {"kind": "test", "experiment": experiment, "model_sha256": sha,
             "test_accuracy": accuracy, "params": 1000, "finished": when,
             "per_class_accuracy": per_class,
-            "data": {"source": "../shared/datasets/cifar10-jpeg.tar.gz"}}
+            "data": {"dataset": "cifar10", "source": "cifar10-jpeg.tar.gz", "sha256": JPEG}}
 
 
 def fill_records(tmp_path: Path) -> Path:

@@ -141,7 +141,7 @@ def test_fashion_mnist_step_2_adds_batchnormalization_to_step_1() -> None:
 
 
 def test_every_committed_model_loads_in_plain_keras_as_its_experiments_network() -> None:
-    from common.records import MODELS_DIR
+    from common.paths import MODELS_DIR
     from common.registry import experiment_names, find_experiment
 
     saved = sorted(MODELS_DIR.glob("*.h5"))

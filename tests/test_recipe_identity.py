@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from common import recipe_identity, records, results
+from common import provenance, record_upgrade, results
 from common import results_report as report
-from common.records import REPO_ROOT, write_record
+from common.paths import REPO_ROOT
+from common.record_upgrade import model_code
+from common.records import write_record
 from tests.run_records import eval_record, train_record
 
 
@@ -68,24 +70,24 @@ def test_commit_is_dirty_for_code_changes_not_for_run_outputs(tmp_path: Path,
     git("init", "-q")
     git("add", ".")
     git("commit", "-qm", "first")
-    monkeypatch.setattr(records, "REPO_ROOT", tmp_path)
-    assert not records.git_commit().endswith("+dirty")
+    monkeypatch.setattr(provenance, "REPO_ROOT", tmp_path)
+    assert not provenance.git_commit().endswith("+dirty")
     (tmp_path / "results" / "README.md").write_text("a new table\n")  # a run's output
-    assert not records.git_commit().endswith("+dirty")
+    assert not provenance.git_commit().endswith("+dirty")
     (tmp_path / "code.py").write_text("x = 2\n")
-    assert records.git_commit().endswith("+dirty")
+    assert provenance.git_commit().endswith("+dirty")
 
 
 def test_a_changed_network_is_another_recipe_a_changed_docstring_is_not() -> None:
     if subprocess.run(["git", "cat-file", "-e", "4bfa06b"], cwd=REPO_ROOT,
                       capture_output=True).returncode:
         pytest.skip("needs the project's git history")
-    full_dropout = recipe_identity.model_code("exp04_augmentation", "4bfa06b")
-    block3_only = recipe_identity.model_code("exp04_augmentation", "6fce997")
-    block3_redocumented = recipe_identity.model_code("exp04_augmentation", "471c27c+dirty")
+    full_dropout = model_code("exp04_augmentation", "4bfa06b")
+    block3_only = model_code("exp04_augmentation", "6fce997")
+    block3_redocumented = model_code("exp04_augmentation", "471c27c+dirty")
     assert full_dropout and block3_only and full_dropout != block3_only
     assert block3_redocumented == block3_only
-    assert recipe_identity.model_code("exp04_augmentation", "unknown") == ""
+    assert model_code("exp04_augmentation", "unknown") == ""
 
 
 def test_a_change_to_an_imported_experiments_network_is_another_recipe(tmp_path: Path,
@@ -101,11 +103,11 @@ def test_a_change_to_an_imported_experiments_network_is_another_recipe(tmp_path:
         return out.stdout.strip()
 
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    monkeypatch.setattr(recipe_identity, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(record_upgrade, "REPO_ROOT", tmp_path)
     narrow = commit("def build():\n    return 32\n")
     renamed_doc = commit('def build():\n    """Docs."""\n    return 32\n')
     wide = commit("def build():\n    return 48\n")
-    code = recipe_identity.model_code
+    code = model_code
     assert code("exp_user", narrow) == code("exp_user", renamed_doc)
     assert code("exp_user", narrow) != code("exp_user", wide)
 
@@ -113,7 +115,8 @@ def test_a_change_to_an_imported_experiments_network_is_another_recipe(tmp_path:
 def test_earlier_recipes_say_what_differs_from_the_current_one(filled: Path) -> None:
     def run(name: str, seed: int, settings: dict, network: str, data: str) -> None:
         record = train_record("exp03_deeper_l2", name, seed) | {
-            "settings": settings, "commit": name, "data": {"source": data},
+            "settings": settings, "commit": name,
+            "data": {"dataset": "cifar10", "source": data, "sha256": data},
             "recipe": {"id": name, "settings": settings, "model_config_sha256": network}}
         write_record(filled, "exp03_deeper_l2", f"train-{name}", record)
         write_record(filled, "exp03_deeper_l2", f"test-{name}",
@@ -138,7 +141,8 @@ def test_an_older_record_differs_in_its_settings_not_in_its_wording(filled: Path
     write_record(filled, "exp03_deeper_l2", "test-old",
                  eval_record("exp03_deeper_l2", "old", 0.8, "2026-11-23T12:00:00"))
     newer = {"epochs": 10, "dataset": "cifar10", "augmentation": ["gather shift"],
-             "keep": "best", "weight_decay": 0.0, "optimizer": "adam"}  # older defaults
+             "keep": "best", "weight_decay": 0.0, "optimizer": "adam",
+             "label_smoothing": 0.0}  # what older runs ran with
     write_record(filled, "exp03_deeper_l2", "train-new", train_record("exp03_deeper_l2", "new", 4)
                  | {"recipe": {"id": "new", "settings": newer, "model_config_sha256": "n"}})
     write_record(filled, "exp03_deeper_l2", "test-new",

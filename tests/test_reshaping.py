@@ -17,12 +17,12 @@ import keras
 import numpy as np
 import pytest
 
-from common.records import _cpu_name
+from common.hardware import cpu_name
 from common.training import train_main
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "reshaping_reference.json").read_text())
 FLAGS = set(Path("/proc/cpuinfo").read_text().split()) if Path("/proc/cpuinfo").is_file() else set()
-SAME_MACHINE = (REFERENCE["machine"]["cpu"] == _cpu_name() and REFERENCE["machine"]["bf16_flags"]
+SAME_MACHINE = (REFERENCE["machine"]["cpu"] == cpu_name() and REFERENCE["machine"]["bf16_flags"]
                 == sorted(f for f in ("amx_bf16", "avx512_bf16") if f in FLAGS))
 
 

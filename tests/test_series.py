@@ -10,6 +10,7 @@ import pytest
 
 from common import series
 from common.errors import UserError
+from common.files import sha256_of
 
 
 def test_the_validation_curve_adds_up_the_epochs_times(tmp_path: Path) -> None:
@@ -40,7 +41,9 @@ def test_series_trains_tests_records_and_packs_each_step(tmp_path: Path,
     assert 0 <= epoch["val_accuracy"] <= 1
     test = json.loads((results / step["test_record"]).read_text())
     assert test["test_accuracy"] == step["test_accuracy"]
-    assert test["data"]["source"] == str(npz_path)  # tested on the data it trained on
+    train = json.loads((results / step["train_record"]).read_text())
+    assert test["data"]["source"] == npz_path.name  # tested on the data it trained on
+    assert test["data"]["sha256"] == train["data"]["sha256"] == sha256_of(npz_path)
     with tarfile.open(out / "series.tar.gz") as tar:
         names = set(tar.getnames())
     assert {f"results/{path.name}", "saved_models/exp01_baseline.h5", "results/series.md",

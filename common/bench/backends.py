@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.records import REPO_ROOT
+from common.paths import REPO_ROOT
 
 MARK = "rows: "  # the child's last line: MARK + JSON
 
