@@ -25,8 +25,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 
@@ -146,3 +151,73 @@ def data_parallel(count: int) -> Iterator[list[str]]:
 
         with tf.distribute.MirroredStrategy(devices=chosen).scope():
             yield chosen
+
+
+@dataclass
+class Placement:
+    """Where one run trains: this process (of the run's processes) and how many devices.
+    Process 0 alone writes backups, the .h5 and the record; the others save what it saves
+    (a collective on JAX) into a scratch folder of their own."""
+
+    process: int
+    processes: int
+    devices: int
+    scratch: Path | None = None
+
+    @classmethod
+    def join(cls, devices: str, batch_size: int, name: str) -> Placement:
+        """Join the run's processes (one, unless the environment says several) and check
+        that ``--devices`` and the batch size fit this machine."""
+        process, processes = join_processes()
+        count = device_count(devices)
+        scratch = None if process == 0 else Path(tempfile.mkdtemp(
+            prefix=f"{name}-process{process}-"))
+        placement = cls(process, processes, count, scratch)
+        if batch_size % placement.batch_multiple:
+            raise UserError(f"--batch-size {batch_size} does not split evenly over {count} "
+                            f"devices: use a multiple of {count}")
+        return placement
+
+    @property
+    def writer(self) -> bool:
+        return self.process == 0
+
+    @property
+    def batch_multiple(self) -> int:
+        """JAX shards every batch evenly over the devices (TensorFlow's strategy splits any)."""
+        return self.devices if keras.backend.backend() == "jax" else 1
+
+    @property
+    def steps_per_execution(self) -> int | None:
+        """1 under MirroredStrategy (Keras 3.15's multi-step loop fails there: placeholder not
+        fed); else None, the training default."""
+        return 1 if self.devices > 1 and keras.backend.backend() == "tensorflow" else None
+
+    @property
+    def verbose(self) -> int:
+        """Keras' progress bar for process 0 on a terminal, a line an epoch in a log."""
+        return 0 if not self.writer else 1 if sys.stdout.isatty() else 2
+
+    @contextmanager
+    def training(self) -> Iterator[list[str]]:
+        """Inside: models are made, compiled and trained across the devices (their names
+        are yielded); another process of the run dying ends this one with PeerLost."""
+        with data_parallel(self.devices) as names:
+            if self.devices > 1:
+                print(f"training data-parallel on {self.devices} devices: {', '.join(names)}"
+                      + (f" (this is process {self.process} of {self.processes})"
+                         if self.processes > 1 else ""))
+            try:
+                yield names
+            except Exception as err:  # a dead peer fails the next collective at once
+                lost = peer_lost(err)
+                if lost:
+                    raise lost from err
+                raise
+
+    def release(self) -> None:
+        """A process other than 0, trained: drop its scratch folder and say so."""
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            print(f"process {self.process} of {self.processes}: trained; process 0 saves the "
+                  "model and the record")

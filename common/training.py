@@ -14,8 +14,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -28,7 +26,7 @@ from common.callbacks import EpochStats, StopOnNonFiniteLoss
 from common.checkpoints import resume_callbacks, start_or_resume
 from common.data import Splits, load, one_hot, scale, train_val_split
 from common.datasets import get_dataset
-from common.devices import data_parallel, device_count, join_processes, peer_lost
+from common.devices import Placement
 from common.errors import UserError, exit_on_user_error
 from common.export import save_model, write_train_record
 from common.flops import forward_flops, training_flops
@@ -66,104 +64,99 @@ def train_main(name: str, build_model: Callable[[], keras.Model], settings: Sett
 def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
           run: RunOptions) -> dict:
     """Train and save one experiment with the effective ``settings``; return its record."""
-    wall_start = time.perf_counter()
-    commit = git_commit()  # the code this run starts with, before anyone edits it
-    state_dir = run.model_dir / "checkpoints" / name  # backups of a run in progress
-    process, processes = join_processes()  # one, unless the environment says several
-    writer = process == 0  # of several processes, 0 alone writes
+    wall_start, commit = time.perf_counter(), git_commit()  # the code as the run starts
+    placement = Placement.join(run.devices, settings.batch_size, name)
+    precision = resolve_precision(run.precision)  # like bad data, fails before any write
+    data = load(get_dataset(settings.dataset), run.data)
+    backup = _open_backup(name, settings, run, placement.writer)
+
+    keras.utils.set_random_seed(run.seed)
+    batches, validation = split(data, settings, run, placement.batch_multiple,
+                                (placement.process, placement.processes))
+    print(f"data: {data.source} - {len(batches.x)} train / {len(validation[0])} validation / "
+          f"{len(data.x_test)} test images")
+    network = build_model()  # the stock float32 network, on one device: what gets saved
+    network.summary()
+    if settings.initialize is not None:  # fitted to the images (a resumed run restores it)
+        settings.initialize(network, scale(batches.x[:INITIALIZE_IMAGES]))
+    with placement.training() as device_names:  # the copy that trains spans the devices
+        fitted, copy, speedups = training_model(
+            network, settings, precision, len(batches) * settings.epochs,
+            steps_per_execution=placement.steps_per_execution)
+        fitted.fit(fit_inputs(batches), epochs=settings.epochs, validation_data=validation,
+                   callbacks=_callbacks(settings, run, backup["dir"], batches, placement),
+                   shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
+                   verbose=placement.verbose)
+        fitted.load_weights((placement.scratch or backup["dir"]) / "kept.weights.h5")
+        network.set_weights(copy.get_weights())  # the trained values, in the stock layers
+    if not placement.writer:
+        placement.release()
+        return {}
+    return _save_and_record(name, network, settings, run, data, (batches, validation),
+                            backup, {"commit": commit, "precision": precision,
+                                     "speedups": speedups, "devices": device_names,
+                                     "wall_start": wall_start,
+                                     "processes": placement.processes})
+
+
+def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool) -> dict:
+    """The run's backup folder and bookkeeping: a fresh one, or the interrupted run's
+    (``--fresh`` discards it); the other processes of a run only read process 0's."""
+    state_dir = run.model_dir / "checkpoints" / name
     if run.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise UserError("--tensorboard needs the tensorboard package: "
                         "pip install -r requirements.txt")
     if run.fresh and writer:
         shutil.rmtree(state_dir, ignore_errors=True)
-    precision = resolve_precision(run.precision)  # like bad data, fails before any write
-    devices = device_count(run.devices)
-    data = load(get_dataset(settings.dataset), run.data)
     state = start_or_resume(state_dir, _options(settings, run), ADDED_LATER) if writer else {}
+    return {**state, "dir": state_dir}
 
-    keras.utils.set_random_seed(run.seed)
-    # JAX shards every batch evenly over the devices (TensorFlow's strategy splits any)
-    multiple = devices if keras.backend.backend() == "jax" else 1
-    if settings.batch_size % multiple:
-        raise UserError(f"--batch-size {settings.batch_size} does not split evenly over "
-                        f"{devices} devices: use a multiple of {devices}")
-    batches, validation = split(data, settings, run, multiple, (process, processes))
-    print(f"data: {data.source} - {len(batches.x)} train / {len(validation[0])} validation / "
-          f"{len(data.x_test)} test images")
 
-    model = build_model()  # the stock float32 network, on one device: what gets saved
-    model.summary()
-    if settings.initialize is not None:  # fitted to the images (a resumed run restores it)
-        settings.initialize(model, scale(batches.x[:INITIALIZE_IMAGES]))
-    # the other processes save where 0 does (a collective on JAX), into a folder of their own
-    scratch = None if writer else Path(tempfile.mkdtemp(prefix=f"{name}-process{process}-"))
-    with data_parallel(devices) as device_names:  # the copy that trains spans them
-        if devices > 1:
-            print(f"training data-parallel on {devices} devices: {', '.join(device_names)}"
-                  + (f" (this is process {process} of {processes})" if processes > 1 else ""))
-        # Keras 3.15's multi-step loop fails under MirroredStrategy (placeholder not fed)
-        mirrored = devices > 1 and keras.backend.backend() == "tensorflow"
-        trained, core, speedups = training_model(model, settings, precision,
-                                                 len(batches) * settings.epochs,
-                                                 steps_per_execution=1 if mirrored else None)
-        # the lookahead sets the weights before the epoch's validation and backup see them
-        lookahead = [] if settings.lookahead is None else [LookaheadCallback(settings.lookahead)]
-        callbacks = [StopOnNonFiniteLoss(), EpochStats(), *lookahead,
-                     *resume_callbacks(state_dir, batches, settings.keep == "last", scratch)]
-        if run.tensorboard and writer:
-            callbacks.append(keras.callbacks.TensorBoard(run.results_dir / name / "tensorboard"))
-        try:
-            trained.fit(fit_inputs(batches), epochs=settings.epochs,
-                        validation_data=validation, callbacks=callbacks,
-                        shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
-                        verbose=0 if not writer else 1 if sys.stdout.isatty() else 2)
-        except Exception as err:  # a dead peer fails the next collective at once
-            lost = peer_lost(err)
-            if lost:
-                raise lost from err
-            raise
-        trained.load_weights((scratch or state_dir) / "kept.weights.h5")
-        model.set_weights(core.get_weights())  # the trained values, in the stock layers
-    if scratch is not None:
-        shutil.rmtree(scratch, ignore_errors=True)
-        print(f"process {process} of {processes}: trained; process 0 saves the model and "
-              "the record")
-        return {}
+def _callbacks(settings: Settings, run: RunOptions, state_dir: Path,
+               batches: EpochShuffledBatches, placement: Placement) -> list:
+    # the lookahead sets the weights before the epoch's validation and backup see them
+    lookahead = [] if settings.lookahead is None else [LookaheadCallback(settings.lookahead)]
+    tensorboard = ([keras.callbacks.TensorBoard(run.results_dir / state_dir.name / "tensorboard")]
+                   if run.tensorboard and placement.writer else [])  # state_dir: .../<name>
+    return [StopOnNonFiniteLoss(), EpochStats(), *lookahead, *tensorboard,
+            *resume_callbacks(state_dir, batches, settings.keep == "last", placement.scratch)]
 
+
+def _save_and_record(name: str, network: keras.Model, settings: Settings, run: RunOptions,
+                     data: Splits, split_sets: tuple, backup: dict, made: dict) -> dict:
+    """Save the trained ``network`` (as ``settings.saved_model`` makes it) and write the
+    run's record; the backup is then deleted: nothing is left to resume."""
+    batches, validation = split_sets
+    state_dir = backup["dir"]
     history = read_history(state_dir / "history.csv")
-    best_epoch = (len(history["loss"]) if settings.keep == "last"
-                  else int(np.argmax(history["val_accuracy"])) + 1)
-    saved = settings.saved_model(model)  # the network, or e.g. its test-time averaging
+    epochs = len(history["loss"])
+    best_epoch = epochs if settings.keep == "last" else int(np.argmax(history["val_accuracy"])) + 1
+    saved = settings.saved_model(network)  # the network, or e.g. its test-time averaging
     model_path = save_model(saved, run.model_dir / f"{name}.h5")
-
-    described = {**settings.describe(), "precision": precision, **speedups,
+    described = {**settings.describe(), "precision": made["precision"], **made["speedups"],
                  "loss": "categorical_crossentropy", "kept": KEPT[settings.keep]}
-    data_record = {**data.describe(), "train": len(batches.x),
-                   "validation": len(validation[0]), "test": len(data.x_test),
-                   "limit": run.limit}
+    data_record = {**data.describe(), "train": len(batches.x), "validation": len(validation[0]),
+                   "test": len(data.x_test), "limit": run.limit}
     record_path = write_train_record({
         "experiment": name, "idea": settings.idea, "target": settings.target,
         "seed": run.seed, "data": data_record, "settings": described,
-        "recipe": recipe(described, data_record, model),
-        "params": model.count_params(),
+        "recipe": recipe(described, data_record, network),
+        "params": network.count_params(),
         "forward_flops": forward_flops(saved),  # one image, as the saved model predicts it
-        "train_flops": training_flops(model, len(batches.x) * len(history["loss"])),
-        "epochs_run": len(history["loss"]),
-        "best_epoch": best_epoch,
+        "train_flops": training_flops(network, len(batches.x) * epochs),
+        "epochs_run": epochs, "best_epoch": best_epoch,
         "val_accuracy": history["val_accuracy"][best_epoch - 1],
         "train_accuracy": history["accuracy"][best_epoch - 1],
         "train_seconds": round(sum(history["seconds"]), 1),
-        "wall_seconds": round(time.perf_counter() - wall_start, 1),  # this invocation
-        "devices": device_names,
-        "processes": processes,
-        "resumed": state["resumed"],
-        "started": state["started"],
-    }, commit, model_path, history, state_dir / "history.csv", run.results_dir,
-        f"train-{state['started_stamp']}-seed{run.seed}")
+        "wall_seconds": round(time.perf_counter() - made["wall_start"], 1),  # this invocation
+        "devices": made["devices"], "processes": made["processes"],
+        "resumed": backup["resumed"], "started": backup["started"],
+    }, made["commit"], model_path, history, state_dir / "history.csv", run.results_dir,
+        f"train-{backup['started_stamp']}-seed{run.seed}")
     shutil.rmtree(state_dir, ignore_errors=True)  # finished: nothing left to resume
-    print(f"\nkept epoch {best_epoch} of {len(history['loss'])} ({KEPT[settings.keep]}): "
-          f"validation accuracy {history['val_accuracy'][best_epoch - 1]:.4f}; "
-          f"training took {sum(history['seconds']):.0f} s")
+    print(f"\nkept epoch {best_epoch} of {epochs} ({KEPT[settings.keep]}): validation "
+          f"accuracy {history['val_accuracy'][best_epoch - 1]:.4f}; training took "
+          f"{sum(history['seconds']):.0f} s")
     print(f"saved {relative(model_path)} and {relative(record_path)}")
     print(f"next: python -m experiments.{name}.test")
     return json.loads(record_path.read_text())
