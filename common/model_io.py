@@ -40,7 +40,8 @@ def load_h5(path: Path, train_command: str,
     With ``expected``, the file must hold that architecture (layer names, types, shapes).
     """
     path = Path(path)
-    hint = f"train it first: {train_command}"
+    hint = (f"train it first: {train_command}" if _made_by_training(path)
+            else f"check the path; {train_command} saves its model under saved_models/")
     if not path.is_file():
         raise ModelFileError(f"no saved model at {path}; {hint}")
     if path.stat().st_size == 0:
@@ -57,6 +58,16 @@ def load_h5(path: Path, train_command: str,
                              f"experiment ({expected.name}, {expected.count_params():,}); "
                              f"{hint}")
     return model
+
+
+def _made_by_training(path: Path) -> bool:
+    """Whether ``path`` is where a train command saves: under saved_models/, or (with
+    --model-dir) an experiment's own file name."""
+    from common.paths import MODELS_DIR
+    from common.registry import experiment_names
+
+    return (path.resolve().is_relative_to(MODELS_DIR.resolve())
+            or path.stem in experiment_names())
 
 
 def _signature(model: keras.Model) -> list[tuple[str, str, str]]:

@@ -123,3 +123,28 @@ def test_a_dark_digit_on_white_paper_is_inverted_a_white_one_on_black_is_not(
     screen_pixels = image_to_pixels(tmp_path / "screen.png", (28, 28, 1))
     assert has_light_background(paper_pixels) and not has_light_background(screen_pixels)
     np.testing.assert_allclose(255 - paper_pixels.astype(int), screen_pixels, atol=1)
+
+
+def test_a_missing_model_of_another_name_is_not_told_to_train(tmp_path: Path, capsys) -> None:
+    for name, hint in (("my_net.h5", "check the path"),
+                       ("exp03_deeper_l2.h5", "train it first: python -m "
+                                              "experiments.exp03_deeper_l2.train")):
+        with pytest.raises(SystemExit):
+            main(["--model", str(tmp_path / name), str(tmp_path / "x.png")])
+        err = capsys.readouterr().err
+        assert hint in err and ("train it first" in err) == name.startswith("exp"), err
+
+
+def test_test_images_are_pictures_predict_reads(npz_path: Path, model_file: Path,
+                                                tmp_path: Path, capsys) -> None:
+    from common.test_images import main as take
+
+    take(["--count", "2", "--data", str(npz_path), "--out-dir", str(tmp_path / "t")])
+    written = sorted((tmp_path / "t").glob("cifar10-*.png"))
+    assert len(written) == 2 and all(p.stem.split("-")[-1] in CIFAR10.class_folders
+                                     for p in written)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--model", str(model_file), *map(str, written)])
+    assert exit_info.value.code == 0
+    assert sum(line.startswith(str(tmp_path)) for line in
+               capsys.readouterr().out.splitlines()) == 2

@@ -28,8 +28,9 @@ def warmup_cosine(learning_rate: float, total_steps: int) -> CosineDecay:
 SETTINGS = Settings(
     idea="residual network (ResNet-9, quarter width)",
     target=0.92,
+    target_source="Keras' ResNet-20 example",
     dataset="cifar10",
-    epochs=35,  # 60 minutes at ~86 s an epoch in bf16 on an AVX-512 BF16 2-core CPU (README)
+    epochs=35,  # what 60 minutes of a 2-core CPU hold in bf16 (README)
     batch_size=512,
     optimizer="sgd",  # Nesterov momentum 0.9
     learning_rate=0.4,  # Page's, for a mean loss at batch 512

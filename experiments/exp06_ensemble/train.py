@@ -17,7 +17,7 @@ from experiments.exp05_resnet.train import SETTINGS as MEMBER_SETTINGS
 from .model import MEMBERS, build_model
 
 SETTINGS = replace(MEMBER_SETTINGS, idea=f"ensemble of {MEMBERS} ResNet-9s, mirror-averaged",
-                   target=0.94)
+                   target=0.94, target_source="the project's goal")
 
 if __name__ == "__main__":
     train_ensemble_main(Path(__file__).parent.name, "exp05_resnet", build_member, build_model,
