@@ -2,8 +2,8 @@
 
 Keras 3.15's ``RandomTranslation`` moves images with ``affine_transform`` and declares
 ``supports_jit = False``. ``compile(jit_compile="auto")`` then turns compilation off for the
-whole model: on JAX every training step of exp04 ran op by op (918 single-op compilations
-in two tiny epochs; 2 s a step on an H200, ``../shared/reference/gpu.md``).
+whole model: on JAX every training step of exp04 ran op by op, one compilation per
+operation (``../shared/reference/gpu.md`` has the measurements).
 
 ``WholePixelTranslation`` is the same layer, drawing the same random shifts from the same
 seeds, for the case the recipes use (``interpolation="nearest"``, ``fill_mode="reflect"``):

@@ -1,9 +1,7 @@
 """Step 4 - exp03's network; the new idea is in the training data (train.py).
 
-Augmentation, random erasing included, does the regularizing, so there is no dropout.
-exp03's full dropout (0.2/0.3/0.4) on top of augmentation underfit twice (84.41%, 85.52%);
-block-3-only dropout reached 86.87%, and 87.25% with random erasing, whose training
-accuracy then fell from 96% to 91%. The runs are in this folder's README.
+Augmentation, random erasing included, does the regularizing, so there is no dropout:
+exp03's dropout on top of augmentation underfit (the runs are in this folder's README).
 """
 
 import keras
