@@ -38,10 +38,12 @@ def _accuracy(row: Row | None) -> str:
 
 
 def render_devices(rows: Sequence[Row], rounds: dict[str, list[Row]]) -> str:
-    """One line a step with runs in any round: its training time and test accuracy on the
-    main table's platform, then in each round; '' where no round has any."""
+    """One line a step of each dataset the rounds trained on: its training time (the train
+    command's wall time) and test accuracy on the main table's platform, then in each
+    round; '' where there is no round."""
     by_round = {name: {r.experiment: r for r in found} for name, found in rounds.items()}
-    shown = [row for row in rows if any(row.experiment in got for got in by_round.values())]
+    datasets = {r.dataset for found in rounds.values() for r in found}
+    shown = [row for row in rows if row.dataset in datasets]  # '—' where a round has none
     header = ["step", "training time", "test accuracy", "backend · device"]
     for name in by_round:
         header += [f"{name}: training time", "test accuracy", "backend · device"]

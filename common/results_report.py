@@ -150,8 +150,9 @@ def render_datasets(rows: Sequence[Row], charts: str = "", heading: str = "###",
     for dataset, group in by_dataset(rows):
         series = f"{series_line(group)}\n\n" if dataset == "cifar10" else ""
         if dataset == "cifar10" and devices:
-            series += ("The same steps on a GPU: the runs a GPU round brought back "
-                       f"({charts}gpu/), beside the table's own:\n\n{devices}\n")
+            series += ("The same steps on a GPU: the runs each GPU round brought back "
+                       f"([{charts}gpu/]({charts}gpu/)), beside the table's own:\n\n"
+                       f"{devices}\n")
         parts.append(f"{heading} {_title(dataset)}\n\n{render(group)}\n{series}"
                      f"![test accuracy of each step]({charts}{_chart_name(dataset)})\n")
     return "\n".join(parts)

@@ -228,3 +228,17 @@ def test_other_backends_runs_of_the_recipe_sit_beside_the_rows(filled: Path) -> 
     results.main(["--results-dir", str(filled)])
     assert "## By backend" in (filled / "README.md").read_text()
 
+
+
+def test_a_gpu_rounds_runs_sit_beside_the_rows_not_in_them(filled: Path) -> None:
+    round_dir = filled / "gpu" / "2026-12-04-h200"
+    on_gpu = {"versions": {"backend": "jax"}, "hardware": {"gpus": ["cuda:0"]}}
+    write_record(round_dir, "exp01_baseline", "train-g",
+                 train_record("exp01_baseline", "g", 5) | on_gpu | {"train_seconds": 30.0})
+    write_record(round_dir, "exp01_baseline", "test-g",
+                 eval_record("exp01_baseline", "g", 0.75, "2026-12-04T12:00:00") | on_gpu)
+    results.main(["--results-dir", str(filled)])
+    text = (filled / "README.md").read_text()
+    assert ("| exp01_baseline | 11.5 min | 75.00% (n=2) | tensorflow · CPU | 30.0 s | 75.00% "
+            "| jax · cuda:0 |") in text  # the row keeps its own two runs
+    assert "| exp02_batchnorm | 11.0 min | 78.00% | tensorflow · CPU | — | — | — |" in text
