@@ -34,8 +34,11 @@ class WholePixelTranslation(layers.RandomTranslation):
                          interpolation=interpolation, **kwargs)
         self.supports_jit = True
 
-    def _translate_inputs(self, inputs, transformation, interpolation):
-        if transformation is None:
+    def transform_images(self, images, transformation, training=True):
+        """The public hook of Keras' image augmentation layers: the draw's shifts as
+        gathers (labels, boxes and masks keep RandomTranslation's own handling)."""
+        inputs = self.backend.cast(images, self.compute_dtype)
+        if not training or transformation is None:
             return inputs
         np_ = self.backend.numpy
         unbatched = len(self.backend.shape(inputs)) == 3

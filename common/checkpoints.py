@@ -80,8 +80,11 @@ class RestoreOnly(keras.callbacks.BackupAndRestore):
         super().__init__(backup_dir, **kwargs)
         self.scratch = scratch
 
-    def _save_model(self) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.model.save_weights(self.scratch / "backup.weights.h5", overwrite=True)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        pass  # backups are made once an epoch (BackupAndRestore's default)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         pass

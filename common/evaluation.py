@@ -22,11 +22,12 @@ from common.datasets import get_dataset
 from common.errors import exit_on_user_error
 from common.export import saved_file
 from common.model_io import load_h5
+from common.options import add_options, option
 from common.paths import MODELS_DIR, RESULTS_DIR, relative
 from common.precision import PRECISIONS, resolve_precision
 from common.provenance import stamp
 from common.records import new_record, write_record
-from common.settings import Settings, add_options, option
+from common.settings import Settings
 from common.training_copy import inference_copy
 
 PREDICT_BATCH = 1000  # forward-only, so large batches are cheap and fast

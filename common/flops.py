@@ -18,9 +18,10 @@ from keras import layers
 def forward_flops(model: keras.Model) -> int:
     """FLOPs of one image's forward pass through ``model`` (nested models counted once
     per call: an ensemble that shows each member two views counts each twice)."""
+    calls_of = _calls(model)
     total = 0
     for layer in model.layers:
-        calls = max(len(layer._inbound_nodes), 1)  # Keras lists its calls only there
+        calls = calls_of.get(layer.name, 1)
         if isinstance(layer, keras.Model):
             total += calls * forward_flops(layer)
         elif isinstance(layer, layers.Conv2D):
@@ -33,6 +34,15 @@ def forward_flops(model: keras.Model) -> int:
             positions = math.prod(layer.output.shape[1:-1])  # Dense on a feature map
             total += calls * 2 * positions * inputs * units
     return total
+
+
+def _calls(model: keras.Model) -> dict[str, int]:
+    """How many times a functional model calls each of its layers, from its config (which
+    lists every call as an inbound node); a Sequential model calls each once."""
+    layer_configs = model.get_config().get("layers", []) if not isinstance(
+        model, keras.Sequential) else []
+    return {c["name"]: max(len(c.get("inbound_nodes", [])), 1) for c in layer_configs
+            if "name" in c}
 
 
 def training_flops(model: keras.Model, images: int) -> int:

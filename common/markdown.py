@@ -1,7 +1,8 @@
-"""Markdown tables, the one way every report writes them."""
+"""Markdown tables and the cells reports share: the one way every report writes them."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Sequence
 
 
@@ -12,3 +13,11 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     if not lines:
         return ""
     return "\n".join([f"| {' | '.join(header)} |", "|" + "---|" * len(header), *lines]) + "\n"
+
+
+def minutes(seconds: float | Sequence[float] | None) -> str:
+    """A duration (or several runs' mean) in minutes; '—' for none."""
+    if seconds is None or isinstance(seconds, Sequence) and not seconds:
+        return "—"
+    mean = statistics.fmean(seconds) if isinstance(seconds, Sequence) else seconds
+    return f"{mean / 60:.1f} min"

@@ -10,6 +10,7 @@ from pathlib import Path
 from common import plots
 from common.datasets import DATASETS
 from common.files import write_text_atomic
+from common.markdown import minutes, table
 from common.records import platform, wall_seconds
 from common.result_row import Row
 from common.results_backends import accuracies_by_platform
@@ -18,21 +19,16 @@ from common.results_backends import accuracies_by_platform
 def render_earlier(rows: Sequence[Row]) -> str:
     """Runs of earlier recipes: what was tried before the current settings, and what
     differs (``recipe_identity.differences``)."""
-    lines = ["| experiment | test accuracy | seed | epochs | batch | optimizer | learning rate "
-             "| label smoothing | weight decay | precision | backend · device | training time "
-             "| commit | differs from the current recipe in |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for row in rows:
-        for accuracy, r in row.earlier:
-            s = r.get("settings", {})
-            lines.append(f"| {row.experiment} | {accuracy:.2%} | {r['seed']} | {r['epochs_run']} "
-                         f"| {s.get('batch_size', '—')} | {s['optimizer']} "
-                         f"| {s.get('learning_rate', '—')} "
-                         f"| {s['label_smoothing']} | {s['weight_decay']} "
-                         f"| {s.get('precision', '—')} | {platform(r)} "
-                         f"| {_minutes([wall_seconds(r)])} "
-                         f"| {r['commit']} | {', '.join(r.get('_differs', [])) or '—'} |")
-    return "\n".join(lines) + "\n" if len(lines) > 2 else ""
+    return table(
+        ["experiment", "test accuracy", "seed", "epochs", "batch", "optimizer", "learning rate",
+         "label smoothing", "weight decay", "precision", "backend · device", "training time",
+         "commit", "differs from the current recipe in"],
+        [[row.experiment, f"{accuracy:.2%}", r["seed"], r["epochs_run"],
+          r["settings"].get("batch_size", "—"), r["settings"]["optimizer"],
+          r["settings"].get("learning_rate", "—"), r["settings"]["label_smoothing"],
+          r["settings"]["weight_decay"], r["settings"].get("precision", "—"), platform(r),
+          minutes(wall_seconds(r)), r["commit"], ", ".join(r.get("_differs", [])) or "—"]
+         for row in rows for accuracy, r in row.earlier])
 
 
 def series_line(rows: Sequence[Row]) -> str:
@@ -57,10 +53,9 @@ def render_per_class(rows: Sequence[Row]) -> str:
     rows = [r for r in rows if r.per_class]
     if not rows:
         return ""
-    lines = ["| class | " + " | ".join(r.experiment for r in rows) + " |",
-             "|---|" + "---|" * len(rows)]
+    lines = []
     for cls in rows[0].per_class:
-        cells, previous = [], None
+        cells, previous = [cls], None
         for r in rows:
             value = r.per_class.get(cls)
             cell = "—" if value is None else f"{value:.1%}"
@@ -68,8 +63,8 @@ def render_per_class(rows: Sequence[Row]) -> str:
                 cell += f" ({(value - previous) * 100:+.1f})"
             cells.append(cell)
             previous = value
-        lines.append(f"| {cls} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        lines.append(cells)
+    return table(["class", *(r.experiment for r in rows)], lines)
 
 
 def accuracy_cell(accuracies: Sequence[float], span: bool = True) -> str:
@@ -88,37 +83,22 @@ def render_by_backend(rows: Sequence[Row]) -> str:
     """The steps run on more than one platform, one column a platform; '' where none is."""
     found = {row.experiment: accuracies_by_platform(row) for row in rows}
     found = {name: by for name, by in found.items() if len(by) > 1}
-    if not found:
-        return ""
     platforms = sorted({p for by in found.values() for p in by})
-    lines = ["| experiment | " + " | ".join(platforms) + " |",
-             "|---|" + "---|" * len(platforms)]
-    for name, by in found.items():
-        lines.append(f"| {name} | "
-                     + " | ".join(accuracy_cell(by.get(p, []), span=False) for p in platforms)
-                     + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _minutes(seconds: list[float]) -> str:
-    return f"{statistics.fmean(seconds) / 60:.1f} min" if seconds else "—"
+    return table(["experiment", *platforms],
+                 [[name, *(accuracy_cell(by.get(p, []), span=False) for p in platforms)]
+                  for name, by in found.items()])
 
 
 def render(rows: Sequence[Row]) -> str:
     """The comparison as a Markdown table."""
-    lines = ["| experiment | idea | target | test accuracy | met | parameters | epochs "
-             "| training time | backend · device | data | date |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for row in rows:
-        met = {True: "yes", False: "**no**", None: "—"}[row.met]
-        lines.append(
-            f"| {row.experiment} | {row.idea or '—'} "
-            f"| {percent(row.target) if row.target else '—'} "
-            f"| {accuracy_cell(row.accuracies)} | {met} "
-            f"| {f'{row.params:,}' if row.params else '—'} "
-            f"| {', '.join(map(str, row.epochs)) or '—'} | {_minutes(row.train_seconds)} "
-            f"| {'; '.join(row.platforms) or '—'} | {row.data} | {row.date} |")
-    return "\n".join(lines) + "\n"
+    return table(
+        ["experiment", "idea", "target", "test accuracy", "met", "parameters", "epochs",
+         "training time", "backend · device", "data", "date"],
+        [[row.experiment, row.idea or "—", percent(row.target) if row.target else "—",
+          accuracy_cell(row.accuracies), {True: "yes", False: "**no**", None: "—"}[row.met],
+          f"{row.params:,}" if row.params else "—", ", ".join(map(str, row.epochs)) or "—",
+          minutes(row.train_seconds), "; ".join(row.platforms) or "—", row.data, row.date]
+         for row in rows])
 
 
 def percent(fraction: float) -> str:

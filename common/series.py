@@ -126,7 +126,7 @@ def run_step(name: str, train_options: Sequence[str], results_dir: Path,
             "test_record": test["_path"].relative_to(results_dir).as_posix()}
 
 
-def start_or_resume(state_file: Path, experiments: list[str], train_options: list[str],
+def series_state(state_file: Path, experiments: list[str], train_options: list[str],
                     fresh: bool) -> dict:
     """The bookkeeping of a series that may be interrupted and continued: its options, the
     commit and time it started, and the steps done so far."""
@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
 
     state_file = args.model_dir / "checkpoints" / "series.json"
-    state = start_or_resume(state_file, args.experiments, train_options, args.fresh)
+    state = series_state(state_file, args.experiments, train_options, args.fresh)
     steps = state["steps"]
     for name in args.experiments[len(steps):]:
         steps.append(run_step(name, train_options, args.results_dir, args.model_dir))

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from common import plots
 from common.files import write_text_atomic
+from common.markdown import minutes, table
 from common.records import machine, platform
 
 
-def _minutes(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{seconds / 60:.1f} min"
+def _gpu_busy(step: dict) -> float | None:
+    return (step.get("gpu_utilisation") or {}).get("mean_percent")
 
 
 def render(record: dict, name: str) -> str:
@@ -25,23 +26,18 @@ def render(record: dict, name: str) -> str:
              f"{record['versions']['backend']} on {machine(record)}; "
              f"commit {record['commit'][:7]}; `{record['command']}`; "
              f"{record['started'][:16]} to {record['finished'][:16]}"
-             + (f", resumed {record['resumed']} times" if record.get("resumed") else ""), "",
-             "| step | target | test accuracy | met | time to target | training time "
-             "| training FLOPs | precision | GPU busy (mean) |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for step in record["steps"]:
-        target = step["target"]
-        gpu = (step.get("gpu_utilisation") or {}).get("mean_percent")
-        flops = step.get("train_flops")
-        lines.append(
-            f"| {step['experiment']} | {'—' if target is None else f'{target:.0%}'} "
-            f"| {step['test_accuracy']:.2%} | {'yes' if step['met'] else '**no**'} "
-            f"| {_minutes(step['time_to_target_seconds'])} "
-            f"| {_minutes(step['train_seconds'])} "
-            f"| {'—' if flops is None else f'{flops / 1e15:.2f} PFLOP'} "
-            f"| {step.get('precision') or '—'} "  # trained and tested in (--precision auto)
-            f"| {'—' if gpu is None else f'{gpu:.0f}%'} |")
-    lines += ["", f"Whole series: **{_minutes(record['train_seconds'])}** of training.", ""]
+             + (f", resumed {record['resumed']} times" if record.get("resumed") else ""), ""]
+    lines.append(table(
+        ["step", "target", "test accuracy", "met", "time to target", "training time",
+         "training FLOPs", "precision", "GPU busy (mean)"],
+        [[step["experiment"], "—" if step["target"] is None else f"{step['target']:.0%}",
+          f"{step['test_accuracy']:.2%}", "yes" if step["met"] else "**no**",
+          minutes(step["time_to_target_seconds"]), minutes(step["train_seconds"]),
+          "—" if step.get("train_flops") is None else f"{step['train_flops'] / 1e15:.2f} PFLOP",
+          step.get("precision") or "—",  # trained and tested in (--precision auto)
+          "—" if _gpu_busy(step) is None else f"{_gpu_busy(step):.0f}%"]
+         for step in record["steps"]]).rstrip("\n"))
+    lines += ["", f"Whole series: **{minutes(record['train_seconds'])}** of training.", ""]
     return "\n".join(lines)
 
 

@@ -1,13 +1,12 @@
-"""An experiment's recipe (``Settings``) and a run's options (``RunOptions``), and the
-command line made from them: every field with a ``help`` becomes an option whose default
-is the recipe's value, so a setting is declared once, here, with its explanation."""
+"""An experiment's recipe (``Settings``) and a run's options (``RunOptions``), and the train
+command line made from them (``common.options``): a setting is declared once, here, with
+its explanation."""
 
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import keras
@@ -17,36 +16,20 @@ from common.datasets import get_dataset
 from common.devices import devices_option
 from common.lookahead import Lookahead
 from common.optim import NOT_DECAYED, OPTIMIZERS, SCHEDULES, check_choice, name_of
+from common.options import (
+    add_options,
+    fraction,
+    from_args,
+    non_negative_float,
+    open_fraction,
+    option,
+    positive_float,
+    positive_int,
+)
 from common.paths import MODELS_DIR, RESULTS_DIR
 from common.precision import PRECISIONS
 
 KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
-
-
-def _number(accept: Callable[[float], bool], wording: str,
-            kind: type = float) -> Callable[[str], float]:
-    """An argparse type: a ``kind`` number that ``accept`` allows, else "must be <wording>"."""
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            value = math.nan  # refused below: nan fails every comparison
-        if not accept(value):
-            raise argparse.ArgumentTypeError(f"must be {wording}, got {text!r}")
-        return value
-    return parse
-
-
-positive_int = _number(lambda v: v >= 1, "a positive integer", int)
-positive_float = _number(lambda v: 0 < v < math.inf, "a positive number")
-non_negative_float = _number(lambda v: 0 <= v < math.inf, "a number of at least 0")
-fraction = _number(lambda v: 0 <= v < 1, "at least 0 and below 1")
-open_fraction = _number(lambda v: 0 < v < 1, "between 0 and 1")
-
-
-def option(help: str, **argparse_kwargs: object) -> dict:
-    """Field metadata that makes the field a command-line option."""
-    return {"help": help, **argparse_kwargs}
 
 
 @dataclass(frozen=True)
@@ -161,44 +144,13 @@ class RunOptions:
         argparse.SUPPRESS, type=Path))
 
 
-def add_options(parser: argparse.ArgumentParser, defaults: object,
-                context: dict[str, str] | None = None) -> None:
-    """One option per field of the dataclass ``defaults`` that has a help text; ``{key}``
-    in a help text is filled from ``context``."""
-    for f in fields(defaults):
-        if "help" not in f.metadata:
-            continue
-        meta = dict(f.metadata)
-        flag = meta.pop("flag", "--" + f.name.replace("_", "-"))
-        default = getattr(defaults, f.name)
-        if "choices" in meta:  # names; a recipe's own callable joins them under its name
-            meta["choices"] = sorted({*meta["choices"], name_of(default)})
-            default = name_of(default)
-        if meta["help"] is not argparse.SUPPRESS:
-            meta["help"] = meta["help"].format_map(context or {})
-            if meta.get("action") != "store_true" and default is not None:
-                meta["help"] += " (default %(default)s)"
-        parser.add_argument(flag, dest=f.name, default=default, **meta)
-
-
-def _from_args(defaults: object, args: argparse.Namespace) -> object:
-    """``defaults`` with the parsed options; a recipe's own callable comes back by name."""
-    changes = {}
-    for f in fields(defaults):
-        if "help" in f.metadata:
-            value, default = getattr(args, f.name), getattr(defaults, f.name)
-            supplied = callable(default) and value == name_of(default)
-            changes[f.name] = default if supplied else value
-    return replace(defaults, **changes)
-
-
 def parse(name: str, settings: Settings, argv: Sequence[str] | None
           ) -> tuple[Settings, RunOptions]:
     """The effective recipe and run options of ``python -m experiments.<name>.train``."""
     parser = argparse.ArgumentParser(
         prog=f"python -m experiments.{name}.train",
-        description=f"Train {name} ({settings.idea}; the source reports "
-                    f"{settings.target:.2%}) "
+        description=f"Train {name} ({settings.idea}; target {settings.target:.2%}, from "
+                    f"{settings.target_source}) "
                     f"on {get_dataset(settings.dataset).title} and save "
                     f"saved_models/{name}.h5.",
         epilog="An interrupted run resumes from its last completed epoch when the same "
@@ -206,7 +158,7 @@ def parse(name: str, settings: Settings, argv: Sequence[str] | None
     add_options(parser, settings)
     add_options(parser, RunOptions(), {"data_env": get_dataset(settings.dataset).data_env})
     args = parser.parse_args(argv)
-    return _from_args(settings, args), _from_args(RunOptions(), args)
+    return from_args(settings, args), from_args(RunOptions(), args)
 
 
 def _layer_summary(layer: keras.layers.Layer) -> dict:

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 import common.bench.measure as bench_module
-from common.bench.measure import channels_first_copy, forward_flops
+from common.bench.measure import channels_first_copy
 from common.bench.report import render, render_sweep, write_choices
 from common.bench.ways import training_inputs
 from common.data import scale
+from common.flops import forward_flops
 from common.pipeline import EpochShuffledBatches
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp03_deeper_l2.model import build_model as build_exp03

@@ -16,8 +16,9 @@ import keras
 import pytest
 
 import common.training as training
+from common.options import add_options, option
 from common.registry import experiment_names, find_experiment
-from common.settings import RunOptions, Settings, add_options, option, parse
+from common.settings import RunOptions, Settings, parse
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp01_baseline.train import SETTINGS as EXP01
 

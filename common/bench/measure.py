@@ -1,9 +1,8 @@
-"""What the benchmark measures with: FLOP counts, the machine's matrix-multiply rate, and
-timings taken as the fastest of TIMED_RUNS (these shared hosts only ever slow a pass)."""
+"""What the benchmark measures with: the machine's matrix-multiply rate, and timings taken
+as the fastest of TIMED_RUNS (these shared hosts only ever slow a pass)."""
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 
@@ -16,20 +15,6 @@ from common.callbacks import EpochStats
 # the fastest is the least disturbed (timeit's rule). Records before "statistic" took the
 # median.
 TIMED_RUNS = 3
-
-
-def forward_flops(model: keras.Model) -> int:
-    """Multiply-adds x 2 of one image's forward pass (convolutions and dense layers)."""
-    flops = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            k_h, k_w = layer.kernel_size
-            c_in, c_out = layer.kernel.shape[2:]
-            out_pixels = math.prod(layer.output.shape[1:]) // c_out
-            flops += 2 * out_pixels * c_out * k_h * k_w * c_in
-        elif isinstance(layer, keras.layers.Dense):
-            flops += 2 * layer.input.shape[-1] * layer.units
-    return flops
 
 
 def matmul_flops_per_second(size: int = 2048, repeats: int = 8,

@@ -54,9 +54,14 @@ def _timings(record: dict) -> str:
 
 
 def render(record: dict) -> str:
-    lines = [f"fp32 matrix-multiply rate: {record['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s "
-             f"({record['versions'].get('backend')} backend, {record['hardware']['cores']} "
-             f"cores, {record['hardware']['cpu']}); training measured on "
+    peaks = record.get("matmul_flops_per_s_by_precision")
+    rates = (", ".join(f"{p} {v / 1e9:.1f}" for p, v in peaks.items()) + " GFLOP/s; MFU is "
+             "against the rate of the row's precision" if peaks else
+             f"fp32 {record['matmul_flops_per_s'] / 1e9:.1f} GFLOP/s; MFU is against it "
+             "whatever the row's precision (a record from before per-precision rates)")
+    lines = [f"Matrix-multiply rate ({record['versions'].get('backend')} backend, "
+             f"{record['hardware']['cores']} cores, {record['hardware']['cpu']}): {rates}. "
+             f"Training measured on "
              f"{record['images']} images after a warm-up epoch, "
              f"{_timings(record)}.\n",
              "| experiment | way | precision | batch | train img/s | inference img/s | MFU | "
