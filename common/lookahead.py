@@ -44,12 +44,22 @@ class Lookahead:
 class LookaheadCallback(keras.callbacks.Callback):
     """Applies a ``Lookahead`` to the model being fitted."""
 
-    def __init__(self, lookahead: Lookahead) -> None:
+    def __init__(self, lookahead: Lookahead, batch_ends: list[int] | None = None) -> None:
+        """``batch_ends``: the steps done in an epoch after each call, where a call takes
+        several steps' batches at once (``common.fused_steps``); else a batch is a step."""
         super().__init__()
         self.lookahead = lookahead
+        self.batch_ends = batch_ends
         self.average: list[np.ndarray] | None = None
         self._epoch = 0
         self._pulls = 0  # pulls so far: step // every of the last one
+
+    def _steps_per_epoch(self) -> int:
+        return self.batch_ends[-1] if self.batch_ends else self.params["steps"]
+
+    def _steps_done(self, batch: int) -> int:
+        """Steps done in the epoch once Keras reports ``batch`` done."""
+        return self.batch_ends[batch] if self.batch_ends else batch + 1
 
     def _variables(self) -> list:
         return self.model.weights  # with BatchNormalization's statistics; not seed states
@@ -63,7 +73,7 @@ class LookaheadCallback(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch = epoch
-        self._pulls = max(self._pulls, epoch * self.params["steps"] // self.lookahead.every)
+        self._pulls = max(self._pulls, epoch * self._steps_per_epoch() // self.lookahead.every)
         if epoch > self.lookahead.start_epoch and self.average is None:
             # resumed: the reloaded weights are the average the last epoch ended with
             self.average = self._weights()
@@ -71,8 +81,8 @@ class LookaheadCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self._epoch < self.lookahead.start_epoch:
             return
-        steps = self.params["steps"]
-        step = self._epoch * steps + batch + 1  # steps done, over the whole run
+        steps = self._steps_per_epoch()
+        step = self._epoch * steps + self._steps_done(batch)  # steps done, over the whole run
         if step // self.lookahead.every > self._pulls:  # ``every`` more steps: pull
             self._pulls = step // self.lookahead.every
             if self.average is None:
@@ -82,5 +92,5 @@ class LookaheadCallback(keras.callbacks.Callback):
                 self.average = [rho * a + (1 - rho) * w
                                 for a, w in zip(self.average, self._weights(), strict=True)]
             self._set_weights(self.average)
-        elif batch + 1 == steps and self.average is not None:  # the epoch's last step
+        elif self._steps_done(batch) == steps and self.average is not None:  # epoch's last
             self._set_weights(self.average)

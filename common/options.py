@@ -67,3 +67,10 @@ def from_args(defaults: object, args: argparse.Namespace) -> object:
             supplied = callable(default) and value == name_of(default)
             changes[f.name] = default if supplied else value
     return replace(defaults, **changes)
+
+
+def auto_or_positive_int(text: str) -> str:
+    """An argparse type: 'auto', or a positive integer (kept as text)."""
+    if text == "auto" or (text.isdigit() and int(text) >= 1):
+        return text
+    raise argparse.ArgumentTypeError(f"expected 'auto' or a positive integer, got {text!r}")

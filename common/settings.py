@@ -18,6 +18,7 @@ from common.lookahead import Lookahead
 from common.optim import NOT_DECAYED, OPTIMIZERS, SCHEDULES, check_choice, name_of
 from common.options import (
     add_options,
+    auto_or_positive_int,
     fraction,
     from_args,
     non_negative_float,
@@ -136,6 +137,13 @@ class RunOptions:
         "train data-parallel on N of this machine's devices, or all of them; the global "
         "batch and the recipe stay the same (JAX or TensorFlow; docs/devices.md)",
         type=devices_option, metavar="N|all"))
+    steps_per_call: str = field(default="auto", metadata=option(
+        "optimizer steps per compiled call: auto = 50 with JAX on one GPU (a lookahead "
+        "recipe: its period), else 1; the same steps either way (docs/speed.md)",
+        type=auto_or_positive_int, metavar="K|auto"))
+    compile_cache: Path | None = field(default=None, metadata=option(
+        "JAX: keep compiled steps in this folder, so a repeated run of a recipe skips "
+        "compiling (off by default; JAX also reads $JAX_COMPILATION_CACHE_DIR)", type=Path))
     tensorboard: bool = field(default=False, metadata=option(
         "also write TensorBoard logs to results/<name>/tensorboard", action="store_true"))
     model_dir: Path = field(default=MODELS_DIR, metadata=option(

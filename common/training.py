@@ -30,6 +30,7 @@ from common.devices import Placement
 from common.errors import UserError, exit_on_user_error
 from common.export import save_model, write_train_record
 from common.flops import forward_flops, training_flops
+from common.fused_steps import FusedBatches, FusedSteps, steps_per_call
 from common.lookahead import LookaheadCallback
 from common.optim import NOT_DECAYED, make_optimizer, make_schedule, name_of
 from common.paths import relative
@@ -45,13 +46,15 @@ from common.training_copy import training_copy
 # (exp01 +5%, exp04 +5% on the AMD EPYC; results/bench/sweep-20261124-0146*.json). Callbacks
 # and the progress bar see every 8th batch; the weights are the same. PyTorch allows only 1.
 STEPS_PER_EXECUTION = 8
+# Validation images per call when steps are fused (a GPU's path): few round trips
+VALIDATION_BATCH = 1000
 # Training images a recipe's ``initialize`` sees (a whitening layer needs a few thousand)
 INITIALIZE_IMAGES = 5000
 # Options a backup from before they existed ran with: the value it implicitly had.
 ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
                "schedule": "cosine", "val_fraction": 0.1, "keep": "best",
                "not_decayed": list(NOT_DECAYED), "lookahead": None,
-               "alternate_flips": False}
+               "alternate_flips": False, "steps_per_call": 1}
 
 
 def train_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
@@ -67,8 +70,10 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     wall_start, commit = time.perf_counter(), git_commit()  # the code as the run starts
     placement = Placement.join(run.devices, settings.batch_size, name)
     precision = resolve_precision(run.precision)  # like bad data, fails before any write
+    steps = steps_per_call(run.steps_per_call, settings.lookahead and settings.lookahead.every,
+                           placement.devices, run.compile_cache)
     data = load(get_dataset(settings.dataset), run.data)
-    backup = _open_backup(name, settings, run, placement.writer)
+    backup = _open_backup(name, settings, run, placement.writer, steps)
 
     keras.utils.set_random_seed(run.seed)
     batches, validation = split(data, settings, run, placement.batch_multiple,
@@ -82,9 +87,11 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     with placement.training() as device_names:  # the copy that trains spans the devices
         fitted, copy, speedups = training_model(
             network, settings, precision, len(batches) * settings.epochs,
-            steps_per_execution=placement.steps_per_execution)
-        fitted.fit(fit_inputs(batches), epochs=settings.epochs, validation_data=validation,
-                   callbacks=_callbacks(settings, run, backup["dir"], batches, placement),
+            steps_per_execution=placement.steps_per_execution, steps_per_call=steps)
+        inputs, validation_batch, ends = _fit_inputs(fitted, batches, validation, steps)
+        fitted.fit(inputs, epochs=settings.epochs, validation_data=validation,
+                   validation_batch_size=validation_batch,
+                   callbacks=_callbacks(settings, run, backup["dir"], batches, placement, ends),
                    shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
                    verbose=placement.verbose)
         fitted.load_weights((placement.scratch or backup["dir"]) / "kept.weights.h5")
@@ -99,7 +106,8 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
                                      "processes": placement.processes})
 
 
-def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool) -> dict:
+def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool,
+                 steps: int) -> dict:
     """The run's backup folder and bookkeeping: a fresh one, or the interrupted run's
     (``--fresh`` discards it); the other processes of a run only read process 0's."""
     state_dir = run.model_dir / "checkpoints" / name
@@ -108,14 +116,32 @@ def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool) -
                         "pip install -r requirements.txt")
     if run.fresh and writer:
         shutil.rmtree(state_dir, ignore_errors=True)
-    state = start_or_resume(state_dir, _options(settings, run), ADDED_LATER) if writer else {}
+    options = {**_options(settings, run), "steps_per_call": steps}  # the backup's layout
+    state = start_or_resume(state_dir, options, ADDED_LATER) if writer else {}
     return {**state, "dir": state_dir}
 
 
+def _fit_inputs(fitted: keras.Model, batches: EpochShuffledBatches, validation: tuple,
+                steps: int) -> tuple:
+    """What fit trains on, the validation batch size, and the steps done after each item
+    of an epoch: one step per call as ever, or K batches per call with validation in large
+    batches (few host round trips, one compilation each)."""
+    if steps == 1:
+        return fit_inputs(batches), None, None
+    size = min(len(validation[0]), VALIDATION_BATCH)
+    # Keras builds its metrics from the first item fit sees; a fused item is K batches,
+    # so they are built here, on one validation batch
+    fitted.evaluate(validation[0][:size], validation[1][:size], batch_size=size, verbose=0)
+    fused = FusedBatches(batches, steps)
+    return fused, size, fused.ends()
+
+
 def _callbacks(settings: Settings, run: RunOptions, state_dir: Path,
-               batches: EpochShuffledBatches, placement: Placement) -> list:
+               batches: EpochShuffledBatches, placement: Placement,
+               ends: list[int] | None) -> list:
     # the lookahead sets the weights before the epoch's validation and backup see them
-    lookahead = [] if settings.lookahead is None else [LookaheadCallback(settings.lookahead)]
+    lookahead = ([] if settings.lookahead is None
+                 else [LookaheadCallback(settings.lookahead, ends)])
     tensorboard = ([keras.callbacks.TensorBoard(run.results_dir / state_dir.name / "tensorboard")]
                    if run.tensorboard and placement.writer else [])  # state_dir: .../<name>
     return [StopOnNonFiniteLoss(), EpochStats(), *lookahead, *tensorboard,
@@ -183,9 +209,11 @@ def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 
 
 def training_model(model: keras.Model, settings: Settings, precision: str, total_steps: int,
                    steps_per_execution: int | None = None, fused_bn: bool = True,
-                   fast_dropout: bool = True) -> tuple[keras.Model, keras.Model, dict[str, str]]:
+                   fast_dropout: bool = True, steps_per_call: int = 1
+                   ) -> tuple[keras.Model, keras.Model, dict]:
     """What ``fit`` trains, compiled: the augmentation layers (if any) in front of a
-    training copy of ``model``. Returns it, the copy, and the speed-up layers it uses.
+    training copy of ``model``, taking ``steps_per_call`` steps per compiled call
+    (``common.fused_steps``). Returns it, the copy, and the speed choices it runs with.
 
     The augmentation layers are made before the copy, so they draw the random seeds they
     always drew (making the copy draws some too; its values are ``model``'s).
@@ -198,6 +226,8 @@ def training_model(model: keras.Model, settings: Settings, precision: str, total
                                    name=f"{model.name}_train")
     lr = make_schedule(settings.schedule, settings.learning_rate, total_steps)
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing)
+    if steps_per_call > 1:  # K batches per call, and one call per Keras execution
+        trained, steps_per_execution = FusedSteps(trained), 1
     if steps_per_execution is None:
         steps_per_execution = 1 if keras.backend.backend() == "torch" else STEPS_PER_EXECUTION
         if settings.lookahead is not None and steps_per_execution > 1:
@@ -209,7 +239,7 @@ def training_model(model: keras.Model, settings: Settings, precision: str, total
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     trained.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"],
                     steps_per_execution=steps_per_execution)
-    return trained, core, speedups
+    return trained, core, {**speedups, "steps_per_call": steps_per_call}
 
 
 def _options(settings: Settings, run: RunOptions) -> dict:
