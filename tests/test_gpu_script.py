@@ -3,11 +3,15 @@ step through the series command and leaves in $OUT what the device tool brings b
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,3 +31,35 @@ def test_the_gpu_script_leaves_the_series_and_its_logs_in_out(tmp_path: Path,
         names = tar.getnames()
     assert {"saved_models/exp01_baseline.h5", "results/series.md"} <= set(names)
     assert any(n.startswith("results/series-") and n.endswith(".json") for n in names)
+
+
+def test_the_gpu_round_runs_each_part_and_brings_back_at_most_8_files(
+        tmp_path: Path, npz_path: Path) -> None:
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("the round is JAX's (pip install -r requirements-backends.txt)")
+    out = tmp_path / "out"
+    done = subprocess.run(
+        ["bash", ".ci/gpu-round.sh"], cwd=REPO, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "OUT": str(out), "PYTHON": sys.executable, "ROUND_TINY": "1",
+             "ROUND_DATA": str(npz_path), "PROJECT_COMMIT": "1234567890ab"})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) <= 8 and all((out / f).stat().st_size < 16 << 20 for f in files)
+    assert {"summary.md", "round.log", "gpu.txt", "dmon.txt", "results.tar.gz",
+            "profile.tar.gz"} <= set(files)
+    assert "models.tar.gz" not in files  # no new steps: the known .h5 files stay behind
+    summary = (out / "summary.md").read_text()
+    for part in ("series", "exp07", "bench", "profile"):
+        assert f"| {part} | 0 |" in summary, summary  # each part ran and ended well
+    assert "Commit 1234567890ab" in summary and "ms a step" in summary
+    assert "| exp01_baseline | " in summary and "| exp07_speedrun | " in summary
+    with tarfile.open(out / "results.tar.gz") as tar:
+        names = tar.getnames()
+        record = next(n for n in names if n.startswith("results/exp07_speedrun/train-")
+                      and n.endswith(".json"))
+        train = json.loads(tar.extractfile(record).read())
+    assert train["commit"] == "1234567890ab"  # the caller's commit, not a guess
+    assert any(n.startswith("results/bench/steps-") for n in names)
+    assert any(n.startswith("results/series-") for n in names)
+    with tarfile.open(out / "profile.tar.gz") as tar:
+        assert any(n.endswith(".xplane.pb") for n in tar.getnames())

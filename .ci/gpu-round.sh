@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# One prepared GPU round: what whoever holds a lent H200 runs in ONE call of the device tool
+# (../shared/reference/gpu.md: prepare .whl/ and .gpu-data/ first, then)
+#
+#   run(command="PROJECT_COMMIT=<the commit you run> .ci/gpu-round.sh",
+#       carry=[".whl", ".gpu-data"], timeout_s=570)
+#
+# In this order, each part in a time box of its own so a slow part cannot starve the rest
+# (seconds, overridable: ROUND_SERIES_S ...), 9 minutes at most from start to end:
+#   series   exp01-04 trained and tested (common.series, --devices all, fused steps)   200
+#   exp07    the speed run, trained and tested                                          60
+#   gpu      the GPU recipes (exp08, exp09: whichever exist), trained and tested       150
+#   bench    ms a step, one call a step against 5 and 50 (common.bench)                  60
+#   profile  50 steps of exp04 and of exp07 as a TensorBoard trace (common.bench.profile) 40
+# and a one-screen summary. $OUT gets at most 8 files: summary.md, round.log, gpu.txt,
+# dmon.txt, results.tar.gz (every record and plot), models.tar.gz (the .h5 of the new
+# steps only), profile.tar.gz. Checked on a CPU (tests/test_gpu_script.py) with:
+#
+#   OUT=/tmp/round PYTHON=.venv/bin/python ROUND_DATA=tiny.npz ROUND_TINY=1 .ci/gpu-round.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+START=$SECONDS
+OUT=${OUT:?set OUT to the folder that comes back}
+PYTHON=${PYTHON:-python3}
+export KERAS_BACKEND=${BACKEND:-jax}  # the GPU machine has JAX and PyTorch, no TensorFlow
+mkdir -p "$OUT"
+LOG=$OUT/round.log
+if ! "$PYTHON" -c "import keras" 2>/dev/null; then  # Keras comes as wheels in .whl/
+  "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
+    --target /tmp/site .whl/*.whl
+  export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
+fi
+if [ -n "${ROUND_DATA:-}" ]; then
+  export CIFAR10_DATA=$ROUND_DATA
+elif [ -z "${CIFAR10_DATA:-}" ] && [ -f .gpu-data/cifar10-jpeg.tar.gz ]; then
+  export CIFAR10_DATA=$PWD/.gpu-data/cifar10-jpeg.tar.gz
+fi
+# the code's commit: an exported copy has no .git, so the caller says it
+export PROJECT_COMMIT=${PROJECT_COMMIT:-$("$PYTHON" -c \
+  "from common.provenance import git_commit; print(git_commit())")}
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || echo "no GPU"; } \
+  > "$OUT/gpu.txt" 2>&1
+DMON=""
+if command -v nvidia-smi > /dev/null; then
+  nvidia-smi dmon -s u -d 1 > "$OUT/dmon.txt" 2>&1 & DMON=$!
+else
+  echo "no GPU: no utilisation sampled" > "$OUT/dmon.txt"
+fi
+
+work=$(mktemp -d)
+TRAIN="--devices all"
+STEPS="exp01_baseline exp02_batchnorm exp03_deeper_l2 exp04_augmentation"
+BENCH="--steps-per-call 1 5 50 --experiments exp04_augmentation exp07_speedrun --images 6400"
+PROFILED="exp04_augmentation exp07_speedrun"
+PROFILE_STEPS=50
+if [ -n "${ROUND_TINY:-}" ]; then  # a CPU check of the round's plumbing, in minutes
+  TRAIN="--limit 64 --epochs 1 --batch-size 16"
+  STEPS=exp01_baseline
+  BENCH="--steps-per-call 1 2 --experiments exp01_baseline --images 64"
+  PROFILED=exp01_baseline
+  PROFILE_STEPS=2
+fi
+part() {  # part NAME SECONDS COMMAND...: run it time-boxed, log it, never stop the round
+  local name=$1 limit=$2
+  shift 2
+  echo "== $name (at most ${limit} s; round at $((SECONDS - START)) s)" | tee -a "$LOG"
+  local began=$SECONDS
+  timeout "$limit" "$@" >> "$LOG" 2>&1
+  local code=$?
+  echo "== $name: exit $code after $((SECONDS - began)) s" | tee -a "$LOG"
+  echo "| $name | $code$([ $code = 124 ] && echo ' (time box)') | $((SECONDS - began)) s |" \
+    >> "$work/parts.md"
+}
+steps() {  # the train and test commands of each experiment named, one after the other
+  local cmd="true"
+  for name in "$@"; do
+    cmd+=" && $PYTHON -m experiments.$name.train $TRAIN --model-dir $work/models"
+    cmd+=" --results-dir $work/results && $PYTHON -m experiments.$name.test"
+    cmd+=" --model $work/models/$name.h5 --results-dir $work/results"
+  done
+  echo "$cmd"
+}
+
+# shellcheck disable=SC2086  # the option strings split into words on purpose
+part series "${ROUND_SERIES_S:-200}" "$PYTHON" -m common.series --experiments $STEPS \
+  --results-dir "$work/results" --model-dir "$work/models" -- $TRAIN
+part exp07 "${ROUND_EXP07_S:-60}" bash -c "$(steps exp07_speedrun)"
+new=()
+for folder in experiments/exp08_* experiments/exp09_*; do
+  [ -d "$folder" ] && new+=("$(basename "$folder")")
+done
+if [ ${#new[@]} -gt 0 ]; then
+  part gpu-recipes "${ROUND_GPU_S:-150}" bash -c "$(steps "${new[@]}")"
+fi
+# shellcheck disable=SC2086
+part bench "${ROUND_BENCH_S:-60}" "$PYTHON" -m common.bench $BENCH --timings 2 \
+  --results-dir "$work/results"
+# shellcheck disable=SC2086
+part profile "${ROUND_PROFILE_S:-40}" "$PYTHON" -m common.bench.profile \
+  --experiments $PROFILED --steps "$PROFILE_STEPS" --out "$work/profile"
+[ -n "$DMON" ] && kill "$DMON" 2> /dev/null
+
+# what comes back: at most 8 files, each well under 16 MiB
+tar -czf "$OUT/results.tar.gz" -C "$work" results
+if [ ${#new[@]} -gt 0 ]; then
+  (cd "$work/models" && tar -czf "$OUT/models.tar.gz" $(printf '%s.h5 ' "${new[@]}"))
+fi
+[ -d "$work/profile" ] && tar -czf "$OUT/profile.tar.gz" -C "$work" profile
+{
+  echo "# GPU round: $(head -2 "$OUT/gpu.txt" | tail -1)"
+  echo
+  echo "Commit $PROJECT_COMMIT, KERAS_BACKEND=$KERAS_BACKEND, $(date -u +%FT%TZ)," \
+    "$((SECONDS - START)) s from start to end."
+  echo
+  echo "| part | exit | time |"
+  echo "|---|---|---|"
+  cat "$work/parts.md"
+  echo
+  "$PYTHON" -m common.round_summary "$work/results" 2>/dev/null
+  echo
+  tail -n +4 "$work/results/bench/steps.md" 2>/dev/null
+} > "$OUT/summary.md"
+cat "$OUT/summary.md"

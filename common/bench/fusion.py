@@ -1,0 +1,78 @@
+"""Steps per compiled call, measured: fit's path (one call a step) beside the fused path
+(``common.fused_steps``, K steps a call), the same network, batches and precision, in ms a
+step. ``python -m common.bench --steps-per-call 1 50`` (JAX; the GPU round runs it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from common.bench import measure
+from common.callbacks import EpochStats
+from common.checkpoints import EpochKeyedRandomness
+from common.data import load, one_hot, scale
+from common.datasets import get_dataset
+from common.markdown import table
+from common.pipeline import EpochShuffledBatches
+from common.precision import resolve_precision
+from common.registry import find_experiment
+from common.training import _fit_inputs, training_model
+
+
+def steps_per_call_rows(experiments: Sequence[str], counts: Sequence[int], images: int,
+                        data: str | None) -> dict:
+    """For each experiment and K: a compiling epoch, then the fastest of the timed epochs
+    over ``images`` training images, as ms a step."""
+    precision = resolve_precision("auto")
+    rows = []
+    for name in experiments:
+        experiment = find_experiment(name)
+        settings = experiment.settings
+        splits = load(get_dataset(settings.dataset), data)
+        x, y = splits.x_train[:images], splits.y_train[:images]
+        classes = splits.dataset.num_classes
+        validation = (scale(splits.x_test[:256]), one_hot(splits.y_test[:256], classes))
+        for k in counts:
+            if settings.lookahead is not None and k not in (1, settings.lookahead.every):
+                continue  # a lookahead recipe fuses exactly its period
+            keras.utils.set_random_seed(0)
+            network = experiment.build_model()
+            if settings.initialize is not None:
+                settings.initialize(network, scale(x[:5000]))
+            batches = EpochShuffledBatches(x, y, settings.batch_size, 0, classes,
+                                           alternate_flips=settings.alternate_flips)
+            epochs = 1 + measure.TIMED_RUNS
+            fitted, _, _ = training_model(network, settings, precision, len(batches) * epochs,
+                                          steps_per_call=k)
+            inputs, _, _ = _fit_inputs(fitted, batches, validation, k)
+            stats = EpochStats()
+            fitted.fit(inputs, epochs=epochs, shuffle=False, verbose=0,
+                       callbacks=[EpochKeyedRandomness(batches), stats])
+            row = {"experiment": name, "steps_per_call": k, "batch_size": settings.batch_size,
+                   "precision": precision, "steps_per_epoch": len(batches),
+                   "first_epoch_seconds": round(stats.epoch_seconds[0], 2),
+                   "ms_per_step": 1000 * min(stats.epoch_seconds[1:]) / len(batches)}
+            rows.append(row)
+            print(f"{name:20s} {k:3d} steps a call: {row['ms_per_step']:7.2f} ms a step "
+                  f"(first epoch, compiling: {row['first_epoch_seconds']:.1f} s)")
+    return {"images": images, "rows": rows, "timed_runs": measure.TIMED_RUNS,
+            "statistic": "best"}
+
+
+def render(record: dict) -> str:
+    """The rows side by side, with each K's speed-up over one call a step."""
+    one = {r["experiment"]: r["ms_per_step"] for r in record["rows"]
+           if r["steps_per_call"] == 1}
+    device = ", ".join(record["hardware"]["gpus"]) or (
+        f"{record['hardware']['cpu']}, {record['hardware']['cores']} cores")
+    return (f"{record['versions']['backend']} on {device}; {record['images']} training "
+            f"images an epoch, the fastest of {record['timed_runs']} epochs after a "
+            "compiling one.\n\n" + table(
+                ["experiment", "steps a call", "batch", "precision", "ms a step",
+                 "vs one a call", "first epoch (compiling)"],
+                [[r["experiment"], r["steps_per_call"], r["batch_size"], r["precision"],
+                  f"{r['ms_per_step']:.2f}",
+                  f"{one[r['experiment']] / r['ms_per_step']:.2f}×"
+                  if r["experiment"] in one else "—",
+                  f"{r['first_epoch_seconds']:.1f} s"] for r in record["rows"]]))
