@@ -145,16 +145,14 @@ def render_references(rows: Sequence[Row]) -> str:
         ref = row.reference
         if not ref or not row.per_class:
             continue
-        lines = [f"### {row.experiment} against {ref['source']}\n",
-                 "| class | reported | ours (latest evaluation) | difference |",
-                 "|---|---|---|---|",
-                 f"| **all** | {ref['test_accuracy']:.1%} | {row.mean:.2%} "
-                 f"| {(row.mean - ref['test_accuracy']) * 100:+.1f} |"]
+        cells = [["**all**", f"{ref['test_accuracy']:.1%}", f"{row.mean:.2%}",
+                  f"{(row.mean - ref['test_accuracy']) * 100:+.1f}"]]
         for cls, reported in ref.get("per_class_accuracy", {}).items():
             ours = row.per_class.get(cls)
-            lines.append(f"| {cls} | {reported:.0%} | " + ("— | — |" if ours is None else
-                         f"{ours:.1%} | {(ours - reported) * 100:+.1f} |"))
-        parts.append("\n".join(lines) + "\n")
+            cells.append([cls, f"{reported:.0%}", *(("—", "—") if ours is None else
+                          (f"{ours:.1%}", f"{(ours - reported) * 100:+.1f}"))])
+        parts.append(f"### {row.experiment} against {ref['source']}\n\n" + table(
+            ["class", "reported", "ours (latest evaluation)", "difference"], cells))
     return "\n".join(parts)
 
 

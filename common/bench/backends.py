@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from common.markdown import table
 from common.paths import REPO_ROOT
 
 MARK = "rows: "  # the child's last line: MARK + JSON
@@ -66,10 +67,8 @@ def render(record: dict) -> str:
     lines = [f"Our training path on each backend ({hardware['cores']} cores, "
              f"{hardware['cpu']}; {record['images']} training images per timed epoch, best "
              f"of {record['timed_runs']}; the recipe's batch and `--precision auto`{auto}). "
-             "Versions: " + "; ".join(f"{b} {v}" for b, v in versions.items()) + ".\n",
-             "| experiment | " + " | ".join(f"{b} train img/s | {b} inference img/s"
-                                          for b in backends) + " |",
-             "|---|" + "---|---|" * len(backends)]
+             "Versions: " + "; ".join(f"{b} {v}" for b, v in versions.items()) + ".\n"]
+    rows = []
     for experiment in experiments:
         cells = []
         for backend in backends:
@@ -81,8 +80,10 @@ def render(record: dict) -> str:
                 compiled = " (op by op)" if backend == "jax" and not r.get("jit_compile") else ""
                 cells += [f"{r['train_images_per_s']:.0f}{compiled}",
                           f"{r['inference_images_per_s']:.0f}"]
-        lines.append(f"| {experiment} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append([experiment, *cells])
+    header = ["experiment", *(f"{b} {what}" for b in backends
+                              for what in ("train img/s", "inference img/s"))]
+    return "\n".join([*lines, table(header, rows)])
 
 
 def render_all(folder: Path) -> str:
@@ -155,18 +156,18 @@ def render_curves(folder: Path) -> str:
     first = next(iter(runs.values()))[0]
     lines = [f"`{first['command']}` under each backend (seed {first['seed']}, "
              f"{first['data']['train']} training images, commit {first['commit']}; "
-             f"{first['hardware']['cpu']}, {first['hardware']['cores']} cores).\n",
-             "| epoch | " + " | ".join(f"{b} train acc. | {b} val. acc." for b in runs) + " |",
-             "|---|" + "---|---|" * len(runs)]
+             f"{first['hardware']['cpu']}, {first['hardware']['cores']} cores).\n"]
+    rows = []
     for epoch in range(max(len(h) for _, h, _ in runs.values())):
-        cells = []
+        cells = [epoch + 1]
         for _, history, _ in runs.values():
             row = history[epoch] if epoch < len(history) else {}
             cells += [f"{float(row['accuracy']):.4f}" if row else "—",
                       f"{float(row['val_accuracy']):.4f}" if row else "—"]
-        lines.append(f"| {epoch + 1} | " + " | ".join(cells) + " |")
+        rows.append(cells)
     tests = [f"{test['test_accuracy']:.4f}" if test else "—" for _, _, test in runs.values()]
     seconds = [f"{train['train_seconds']:.0f} s" for train, _, _ in runs.values()]
     for label, values in (("test", tests), ("training time", seconds)):
-        lines.append(f"| {label} | " + "".join(f"{v} |  | " for v in values).rstrip())
-    return "\n".join(lines) + "\n"
+        rows.append([label, *(cell for v in values for cell in (v, ""))])
+    header = ["epoch", *(f"{b} {what}" for b in runs for what in ("train acc.", "val. acc."))]
+    return "\n".join([*lines, table(header, rows)])

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from common.files import write_text_atomic
+from common.markdown import table
 
 
 def render_sweep(record: dict) -> str:
@@ -17,18 +18,18 @@ def render_sweep(record: dict) -> str:
     lines = [f"Matrix-multiply rates ({rates}); {record['hardware']['cores']} cores, "
              f"{record['hardware']['cpu']}; {record['images']} training images per timed "
              f"epoch, {_timings(record)}{pools}.\n",
-             "| experiment | layout | loader | BatchNormalization | Dropout | steps/call "
-             "| precision | XLA | batch | train img/s | inference img/s | MFU vs fp32 matmul |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in record["rows"]:  # fields missing from older records: what they measured
-        lines.append(f"| {r['experiment']} | {r.get('data_format', 'channels_last')} "
-                     f"| {r.get('loader', 'pydataset')} "
-                     f"| {r.get('batchnorm', 'keras')} | {r.get('dropout', 'keras')} "
-                     f"| {r.get('steps_per_execution', 1)} | {r['precision']} "
-                     f"| {'on' if r.get('jit_compile') else 'off'} | {r['batch_size']} "
-                     f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
-                     f"| {r['mfu_vs_fp32_matmul']:.1%} |")
-    return "\n".join(lines) + "\n"
+             table(["experiment", "layout", "loader", "BatchNormalization", "Dropout",
+                    "steps/call", "precision", "XLA", "batch", "train img/s",
+                    "inference img/s", "MFU vs fp32 matmul"],
+                   # fields missing from older records: what they measured
+                   [[r["experiment"], r.get("data_format", "channels_last"),
+                     r.get("loader", "pydataset"), r.get("batchnorm", "keras"),
+                     r.get("dropout", "keras"), r.get("steps_per_execution", 1),
+                     r["precision"], "on" if r.get("jit_compile") else "off",
+                     r["batch_size"], f"{r['train_images_per_s']:.0f}",
+                     f"{r['inference_images_per_s']:.0f}",
+                     f"{r['mfu_vs_fp32_matmul']:.1%}"] for r in record["rows"]])]
+    return "\n".join(lines)
 
 
 def write_choices(folder: Path) -> Path:
@@ -63,11 +64,9 @@ def render(record: dict) -> str:
              f"{record['hardware']['cores']} cores, {record['hardware']['cpu']}): {rates}. "
              f"Training measured on "
              f"{record['images']} images after a warm-up epoch, "
-             f"{_timings(record)}.\n",
-             "| experiment | way | precision | batch | train img/s | inference img/s | MFU | "
-             "train ours/slides | inference ours/slides |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             f"{_timings(record)}.\n"]
     by_key = {(r["experiment"], r["way"]): r for r in record["rows"]}
+    rows = []
     for r in record["rows"]:
         slides = by_key.get((r["experiment"], "slides"))
         ratio = inference_ratio = ""
@@ -75,10 +74,12 @@ def render(record: dict) -> str:
             ratio = f"**{r['train_images_per_s'] / slides['train_images_per_s']:.2f}×**"
             speedup = r["inference_images_per_s"] / slides["inference_images_per_s"]
             inference_ratio = f"{speedup:.2f}×"
-        lines.append(f"| {r['experiment']} | {r['way']} | {r.get('precision', 'float32')} "
-                     f"| {r['batch_size']} "
-                     f"| {r['train_images_per_s']:.0f} | {r['inference_images_per_s']:.0f} "
-                     f"| {r['mfu']:.1%} | {ratio} | {inference_ratio} |")
+        rows.append([r["experiment"], r["way"], r.get("precision", "float32"), r["batch_size"],
+                     f"{r['train_images_per_s']:.0f}", f"{r['inference_images_per_s']:.0f}",
+                     f"{r['mfu']:.1%}", ratio, inference_ratio])
+    lines.append(table(["experiment", "way", "precision", "batch", "train img/s",
+                        "inference img/s", "MFU", "train ours/slides",
+                        "inference ours/slides"], rows).rstrip("\n"))
     for r in record["rows"]:
         bare = by_key.get((r["experiment"], "ours, no augmentation"))
         if r["way"] == "ours" and bare:
