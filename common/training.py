@@ -88,7 +88,7 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         fitted, copy, speedups = training_model(
             network, settings, precision, len(batches) * settings.epochs,
             steps_per_execution=placement.steps_per_execution, steps_per_call=steps)
-        inputs, validation_batch, ends = _fit_inputs(fitted, batches, validation, steps)
+        inputs, validation_batch, ends = fit_data(fitted, batches, validation, steps)
         fitted.fit(inputs, epochs=settings.epochs, validation_data=validation,
                    validation_batch_size=validation_batch,
                    callbacks=_callbacks(settings, run, backup["dir"], batches, placement, ends),
@@ -121,7 +121,7 @@ def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool,
     return {**state, "dir": state_dir}
 
 
-def _fit_inputs(fitted: keras.Model, batches: EpochShuffledBatches, validation: tuple,
+def fit_data(fitted: keras.Model, batches: EpochShuffledBatches, validation: tuple,
                 steps: int) -> tuple:
     """What fit trains on, the validation batch size, and the steps done after each item
     of an epoch: one step per call as ever, or K batches per call with validation in large

@@ -26,7 +26,7 @@ from common.checkpoints import EpochKeyedRandomness
 from common.lookahead import Lookahead, LookaheadCallback
 from common.pipeline import EpochShuffledBatches
 from common.registry import find_experiment
-from common.training import _fit_inputs, training_model
+from common.training import fit_data, training_model
 
 name, steps, batch = sys.argv[1], int(sys.argv[2]), 16
 experiment = find_experiment(name)
@@ -46,7 +46,7 @@ for k in (1, steps):
     batches = EpochShuffledBatches(x, y, batch, 0, 10, alternate_flips=settings.alternate_flips)
     fitted, copy, _ = training_model(network, settings, "float32", len(batches),
                                      steps_per_call=k)
-    inputs, _, ends = _fit_inputs(fitted, batches, validation, k)
+    inputs, _, ends = fit_data(fitted, batches, validation, k)
     callbacks = [EpochKeyedRandomness(batches)] + (
         [LookaheadCallback(settings.lookahead, ends)] if settings.lookahead else [])
     fitted.fit(inputs, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)

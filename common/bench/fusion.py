@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 
 from common.bench import measure
 from common.callbacks import EpochStats
@@ -16,8 +17,8 @@ from common.datasets import get_dataset
 from common.markdown import table
 from common.pipeline import EpochShuffledBatches
 from common.precision import resolve_precision
-from common.registry import find_experiment
-from common.training import _fit_inputs, training_model
+from common.registry import Experiment, find_experiment
+from common.training import INITIALIZE_IMAGES, fit_data, training_model
 
 
 def steps_per_call_rows(experiments: Sequence[str], counts: Sequence[int], images: int,
@@ -36,16 +37,9 @@ def steps_per_call_rows(experiments: Sequence[str], counts: Sequence[int], image
         for k in counts:
             if settings.lookahead is not None and k not in (1, settings.lookahead.every):
                 continue  # a lookahead recipe fuses exactly its period
-            keras.utils.set_random_seed(0)
-            network = experiment.build_model()
-            if settings.initialize is not None:
-                settings.initialize(network, scale(x[:5000]))
-            batches = EpochShuffledBatches(x, y, settings.batch_size, 0, classes,
-                                           alternate_flips=settings.alternate_flips)
             epochs = 1 + measure.TIMED_RUNS
-            fitted, _, _ = training_model(network, settings, precision, len(batches) * epochs,
-                                          steps_per_call=k)
-            inputs, _, _ = _fit_inputs(fitted, batches, validation, k)
+            fitted, inputs, batches = training_setup(experiment, x, y, validation, k,
+                                                     precision, epochs)
             stats = EpochStats()
             fitted.fit(inputs, epochs=epochs, shuffle=False, verbose=0,
                        callbacks=[EpochKeyedRandomness(batches), stats])
@@ -58,6 +52,25 @@ def steps_per_call_rows(experiments: Sequence[str], counts: Sequence[int], image
                   f"(first epoch, compiling: {row['first_epoch_seconds']:.1f} s)")
     return {"images": images, "rows": rows, "timed_runs": measure.TIMED_RUNS,
             "statistic": "best"}
+
+
+def training_setup(experiment: Experiment, x: np.ndarray, y: np.ndarray,
+                   validation: tuple[np.ndarray, np.ndarray], steps: int, precision: str,
+                   epochs: int) -> tuple[keras.Model, object, EpochShuffledBatches]:
+    """The experiment's network as ``fit`` trains it on (x, y) from seed 0, ``steps`` steps
+    a call: the compiled model, what fit reads, and the batches (their epoch sets the
+    order and the random draws: ``EpochKeyedRandomness``)."""
+    settings = experiment.settings
+    keras.utils.set_random_seed(0)
+    network = experiment.build_model()
+    if settings.initialize is not None:
+        settings.initialize(network, scale(x[:INITIALIZE_IMAGES]))
+    batches = EpochShuffledBatches(x, y, settings.batch_size, 0, validation[1].shape[-1],
+                                   alternate_flips=settings.alternate_flips)
+    fitted, _, _ = training_model(network, settings, precision, len(batches) * epochs,
+                                  steps_per_call=steps)
+    inputs, _, _ = fit_data(fitted, batches, validation, steps)
+    return fitted, inputs, batches
 
 
 def render(record: dict) -> str:

@@ -17,15 +17,14 @@ from pathlib import Path
 
 import keras
 
+from common.bench.fusion import training_setup
 from common.checkpoints import EpochKeyedRandomness
 from common.data import load, one_hot, scale
 from common.datasets import get_dataset
 from common.fused_steps import steps_per_call
 from common.options import auto_or_positive_int
-from common.pipeline import EpochShuffledBatches
 from common.precision import resolve_precision
 from common.registry import experiment_names, find_experiment
-from common.training import _fit_inputs, training_model
 
 
 def profile(name: str, steps: int, out: Path, choice: str = "auto",
@@ -41,16 +40,9 @@ def profile(name: str, steps: int, out: Path, choice: str = "auto",
     images = settings.batch_size * k * math.ceil(steps / k)  # whole calls, no short batch
     x, y = splits.x_train[:images], splits.y_train[:images]
     classes = splits.dataset.num_classes
-    keras.utils.set_random_seed(0)
-    network = experiment.build_model()
-    if settings.initialize is not None:
-        settings.initialize(network, scale(x[:5000]))
-    batches = EpochShuffledBatches(x, y, settings.batch_size, 0, classes,
-                                   alternate_flips=settings.alternate_flips)
-    fitted, _, _ = training_model(network, settings, resolve_precision("auto"),
-                                  2 * len(batches), steps_per_call=k)
     validation = (scale(splits.x_test[:64]), one_hot(splits.y_test[:64], classes))
-    inputs, _, _ = _fit_inputs(fitted, batches, validation, k)
+    fitted, inputs, batches = training_setup(experiment, x, y, validation, k,
+                                             resolve_precision("auto"), 2)
     keep_seeds = [EpochKeyedRandomness(batches)]
     fitted.fit(inputs, epochs=1, shuffle=False, verbose=0, callbacks=keep_seeds)  # compiles
     folder = out / name
