@@ -26,7 +26,7 @@ import numpy as np
 from keras import ops
 
 from common.errors import UserError
-from common.pipeline import EpochShuffledBatches
+from common.pipeline import EpochShuffledBatches, stacked_batches
 
 GPU_STEPS_PER_CALL = 50  # the H200 probe's scan length (results/gpu/2026-12-04-h200/)
 
@@ -69,6 +69,8 @@ class FusedBatches(keras.utils.PyDataset):
 
     def __init__(self, batches: EpochShuffledBatches, steps: int) -> None:
         super().__init__()
+        if batches.shard != (0, 1) or batches.multiple_of != 1:
+            raise ValueError("fused steps run in one process on one device")
         self.batches, self.steps = batches, steps
         count = len(batches)
         self.full = count if count * batches.batch_size == len(batches.x) else count - 1
@@ -91,13 +93,17 @@ class FusedBatches(keras.utils.PyDataset):
         if index == self.chunks:  # the short batch alone
             x, y = self.batches[self.full]
             return x[None], y[None], {"real": np.ones(1, bool)}
-        picked = range(index * self.steps, min((index + 1) * self.steps, self.full))
-        xs, ys = zip(*(self.batches[i] for i in picked), strict=True)
-        pad = self.steps - len(picked)
-        extra = {"real": np.arange(self.steps) < len(picked)}
+        first = index * self.steps
+        real = min(self.steps, self.full - first)
+        xs, ys = stacked_batches(self.batches, first, real)
+        if real < self.steps:  # the epoch's last call: copies of its last batch, skipped
+            pad = self.steps - real
+            xs = np.concatenate([xs, np.repeat(xs[-1:], pad, axis=0)])
+            ys = np.concatenate([ys, np.repeat(ys[-1:], pad, axis=0)])
+        extra = {"real": np.arange(self.steps) < real}
         if index == self.chunks - 1 and len(self.batches) > self.full and not self.tail_alone:
             extra["tail_x"], extra["tail_y"] = self.batches[self.full]
-        return (np.stack(xs + (xs[-1],) * pad), np.stack(ys + (ys[-1],) * pad), extra)
+        return xs, ys, extra
 
 
 class FusedSteps(keras.Model):

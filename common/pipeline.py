@@ -107,6 +107,19 @@ class EpochShuffledBatches(keras.utils.PyDataset):
         return scale(x), one_hot(self.y[batch], self.num_classes)
 
 
+def stacked_batches(batches: EpochShuffledBatches, first: int, count: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Full batches ``first`` .. ``first + count - 1`` as (count, batch, ...) arrays, in one
+    gather: ``np.stack([batches[i] ...])``, for one process on one device."""
+    size = batches.batch_size
+    picked = batches.order[first * size:(first + count) * size]
+    x = batches.x[picked]
+    if batches.first_side is not None:
+        x = np.where(batches.flipped[picked][:, None, None, None], x[:, :, ::-1], x)
+    x, y = scale(x), one_hot(batches.y[picked], batches.num_classes)
+    return x.reshape(count, size, *x.shape[1:]), y.reshape(count, size, -1)
+
+
 def fit_inputs(batches: EpochShuffledBatches) -> EpochShuffledBatches | tf.data.Dataset:
     """What ``fit`` trains on: the in-graph pipeline on TensorFlow, else the PyDataset."""
     return batches.tf_dataset() if keras.backend.backend() == "tensorflow" else batches

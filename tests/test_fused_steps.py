@@ -92,5 +92,12 @@ def test_calls_end_where_keras_executions_end() -> None:
     xs, ys, extra = fused[1]
     assert xs.shape == (3, 64, 32, 32, 3) and list(extra["real"]) == [True, False, False]
     assert extra["tail_x"].shape == (14, 32, 32, 3)
+    flipping = EpochShuffledBatches(np.random.default_rng(0).integers(0, 256, x.shape, np.uint8),
+                                    np.arange(270) % 10, 64, 0, 10, alternate_flips=True)
+    flipping.set_epoch(1)
+    xs, ys, _ = FusedBatches(flipping, 3)[0]  # one gather: the same as three batches
+    for i in range(3):
+        np.testing.assert_array_equal(xs[i], flipping[i][0])
+        np.testing.assert_array_equal(ys[i], flipping[i][1])
     alone = FusedBatches(batches, 2)  # 4 full batches in two full calls: the short one alone
     assert len(alone) == 3 and alone.ends() == [2, 4, 5] and alone[2][0].shape[:2] == (1, 14)
