@@ -7,11 +7,12 @@
 #
 # In this order, each part in a time box of its own so a slow part cannot starve the rest
 # (seconds, overridable: ROUND_SERIES_S ...), 9 minutes at most from start to end:
-#   series   exp01-04 trained and tested (common.series, --devices all, fused steps)   200
-#   exp07    the speed run, trained and tested                                          60
+#   series   exp01-04 trained and tested (common.series, --devices all, fused steps)
+#            170, or 320 while there are no GPU recipes to train
+#   exp07    the speed run, trained and tested                                          90
 #   gpu      the GPU recipes (exp08, exp09: whichever exist), trained and tested       150
-#   bench    ms a step, one call a step against 5 and 50 (common.bench)                  60
-#   profile  50 steps of exp04 and of exp07 as a TensorBoard trace (common.bench.profile) 40
+#   bench    exp04's ms a step, one call a step against 50 (common.bench)               60
+#   profile  50 steps of exp04 and of exp07 as a TensorBoard trace (common.bench.profile) 45
 # and a one-screen summary. $OUT gets at most 8 files: summary.md, round.log, gpu.txt,
 # dmon.txt, results.tar.gz (every record and plot), models.tar.gz (the .h5 of the new
 # steps only), profile.tar.gz. Checked on a CPU (tests/test_gpu_script.py) with:
@@ -50,7 +51,7 @@ fi
 work=$(mktemp -d)
 TRAIN="--devices all"
 STEPS="exp01_baseline exp02_batchnorm exp03_deeper_l2 exp04_augmentation"
-BENCH="--steps-per-call 1 5 50 --experiments exp04_augmentation exp07_speedrun --images 6400"
+BENCH="--steps-per-call 1 50 --experiments exp04_augmentation --images 6400"
 PROFILED="exp04_augmentation exp07_speedrun"
 PROFILE_STEPS=50
 if [ -n "${ROUND_TINY:-}" ]; then  # a CPU check of the round's plumbing, in minutes
@@ -81,14 +82,15 @@ steps() {  # the train and test commands of each experiment named, one after the
   echo "$cmd"
 }
 
-# shellcheck disable=SC2086  # the option strings split into words on purpose
-part series "${ROUND_SERIES_S:-200}" "$PYTHON" -m common.series --experiments $STEPS \
-  --results-dir "$work/results" --model-dir "$work/models" -- $TRAIN
-part exp07 "${ROUND_EXP07_S:-60}" bash -c "$(steps exp07_speedrun)"
 new=()
 for folder in experiments/exp08_* experiments/exp09_*; do
   [ -d "$folder" ] && new+=("$(basename "$folder")")
 done
+series_s=$([ ${#new[@]} -gt 0 ] && echo 170 || echo 320)  # the GPU recipes' time, unused
+# shellcheck disable=SC2086  # the option strings split into words on purpose
+part series "${ROUND_SERIES_S:-$series_s}" "$PYTHON" -m common.series --experiments $STEPS \
+  --results-dir "$work/results" --model-dir "$work/models" -- $TRAIN
+part exp07 "${ROUND_EXP07_S:-90}" bash -c "$(steps exp07_speedrun)"
 if [ ${#new[@]} -gt 0 ]; then
   part gpu-recipes "${ROUND_GPU_S:-150}" bash -c "$(steps "${new[@]}")"
 fi
@@ -96,7 +98,7 @@ fi
 part bench "${ROUND_BENCH_S:-60}" "$PYTHON" -m common.bench $BENCH --timings 2 \
   --results-dir "$work/results"
 # shellcheck disable=SC2086
-part profile "${ROUND_PROFILE_S:-40}" "$PYTHON" -m common.bench.profile \
+part profile "${ROUND_PROFILE_S:-45}" "$PYTHON" -m common.bench.profile \
   --experiments $PROFILED --steps "$PROFILE_STEPS" --out "$work/profile"
 [ -n "$DMON" ] && kill "$DMON" 2> /dev/null
 
