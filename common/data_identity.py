@@ -55,5 +55,7 @@ def describe(source: str, dataset: Dataset) -> dict:
 
 
 def identity(data: dict) -> dict:
-    """What of a record's data makes a recipe: the dataset and the content, nothing else."""
-    return {"dataset": data["dataset"], "sha256": data["sha256"]}
+    """What of a record's data makes a recipe: the dataset, the content, and the --limit a
+    quick check trained with (its few images are another recipe, never one more seed)."""
+    found = {"dataset": data["dataset"], "sha256": data["sha256"]}
+    return {**found, "limit": data["limit"]} if data.get("limit") else found

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import subprocess
 
+from common.data_identity import identity
 from common.paths import REPO_ROOT
 from common.recipe_identity import recipe_settings, with_id
 
@@ -41,7 +42,7 @@ def upgraded(record: dict) -> dict:
             code = model_code(r["experiment"], str(r.get("commit", "")))
             r["recipe"] = with_id({
                 "settings": recipe_settings(settings),
-                "data": {"dataset": r["data"]["dataset"], "sha256": r["data"].get("sha256")},
+                "data": identity({"sha256": None, **r["data"]}),
                 "model_code_sha256": hashlib.sha256(code.encode()).hexdigest()})
     return r
 

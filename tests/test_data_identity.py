@@ -51,6 +51,14 @@ def test_the_offline_copies_are_named_by_their_published_checksums() -> None:
     assert describe(str(FASHION_MNIST.offline_copy), FASHION_MNIST)["source"] == "fashion-mnist"
 
 
+def test_a_quick_check_on_a_few_images_is_another_recipe() -> None:
+    from common.data_identity import identity
+
+    full = {"dataset": "cifar10", "sha256": "abc", "limit": None, "train": 45000}
+    assert identity(full) == identity({**full, "train": 44000, "source": "x.tar.gz"})
+    assert identity(full) != identity({**full, "limit": 512})
+
+
 def test_no_committed_record_holds_an_absolute_path() -> None:
     for path in sorted(RESULTS_DIR.glob("**/*.json")):
         text = path.read_text()
