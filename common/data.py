@@ -23,7 +23,7 @@ import numpy as np
 
 from common import data_sources as sources
 from common.data_identity import describe
-from common.datasets import Dataset
+from common.datasets import Dataset, get_dataset
 from common.errors import DataError
 
 SPLIT_SEED = 0  # fixed, so every run and seed is validated on the same images
@@ -47,6 +47,8 @@ class Splits:
 
 def load(dataset: Dataset, data: str | None = None) -> Splits:
     """Load ``dataset`` from ``data`` (see module docstring); raise DataError if impossible."""
+    if dataset.subset_of is not None:
+        return subset(load(get_dataset(dataset.subset_of), data), dataset)
     data = data or os.environ.get(dataset.data_env) or "auto"
     if data == "auto":
         return _load_auto(dataset)
@@ -68,6 +70,25 @@ def load(dataset: Dataset, data: str | None = None) -> Splits:
     else:
         raise DataError(f"don't know how to read {path}: expected {forms}")
     return checked(arrays, dataset, str(path))
+
+
+def subset(splits: Splits, dataset: Dataset) -> Splits:
+    """The images of ``splits`` in ``dataset``'s classes (a subset), relabelled."""
+    relabel = np.full(splits.dataset.num_classes, -1)
+    relabel[list(dataset.parent_labels)] = np.arange(dataset.num_classes)
+    kept = {}
+    for part in ("train", "test"):
+        x, y = getattr(splits, f"x_{part}"), getattr(splits, f"y_{part}")
+        keep = relabel[y] >= 0
+        kept[f"x_{part}"], kept[f"y_{part}"] = x[keep], relabel[y[keep]]
+    return Splits(**kept, source=splits.source, dataset=dataset)
+
+
+def labelled_per_class(train_idx: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """The first ``count`` indices of each class in ``train_idx`` (in its order): a scarce
+    labelled set; the same images for every method and seed."""
+    taken = [i for c in np.unique(labels) for i in train_idx[labels[train_idx] == c][:count]]
+    return np.sort(np.array(taken, dtype=train_idx.dtype))
 
 
 def _load_auto(dataset: Dataset) -> Splits:

@@ -9,7 +9,7 @@ table all read it from here; an experiment's ``Settings.dataset`` names it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from common.paths import SHARED_DATASETS
@@ -32,6 +32,10 @@ class Dataset:
     # The background of its images, for photos given to common.predict: "dark" (MNIST's
     # white digits on black; Fashion-MNIST's garments on black) or "any".
     background: str = "any"
+    # A subset of another dataset: its name, and the labels there of this one's classes
+    # (in this one's label order). Loaded from the parent's sources, then filtered.
+    subset_of: str | None = None
+    parent_labels: tuple[int, ...] = ()
 
     @property
     def num_classes(self) -> int:
@@ -89,7 +93,23 @@ MNIST = Dataset(
     background="dark",
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (CIFAR10, FASHION_MNIST, MNIST)}
+
+
+def subset(parent: Dataset, name: str, title: str, class_names: tuple[str, ...]) -> Dataset:
+    """The images of ``parent`` whose class is one of ``class_names``, relabelled 0..n-1."""
+    return replace(parent, name=name, title=title, class_names=class_names,
+                   subset_of=parent.name,
+                   parent_labels=tuple(parent.class_names.index(c) for c in class_names))
+
+
+# Transfer learning's two halves of CIFAR-10: learn features on one, reuse them on the other
+ANIMALS = subset(CIFAR10, "cifar10_animals", "CIFAR-10 animals",
+                 ("bird", "cat", "deer", "dog", "frog", "horse"))
+VEHICLES = subset(CIFAR10, "cifar10_vehicles", "CIFAR-10 vehicles",
+                  ("airplane", "automobile", "ship", "truck"))
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (CIFAR10, FASHION_MNIST, MNIST, ANIMALS,
+                                                    VEHICLES)}
 
 
 def get_dataset(name: str) -> Dataset:

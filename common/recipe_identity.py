@@ -14,12 +14,12 @@ import keras
 
 from common.data_identity import identity
 
-# Settings that do not change what a run is: the step's wording and target, and which
+# Settings that do not change what a run is: the step's wording, target and budget, and which
 # BatchNormalization kernel and Dropout draw ran, which is speed, not recipe (the fused kernel
 # computes what Keras' own does, tests/test_fused_batchnorm.py; 16-bit masks are other random
 # masks at the same rate with the same expectation, tests/test_fast_dropout.py); and how many
 # steps one compiled call takes (the same steps, common/fused_steps.py).
-NOT_RECIPE = ("idea", "target", "target_source", "batchnorm", "dropout", "steps_per_call")
+NOT_RECIPE = ("idea", "target", "target_source", "budget", "batchnorm", "dropout", "steps_per_call")
 
 
 def model_config_sha256(model: keras.Model) -> str:

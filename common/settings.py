@@ -57,6 +57,10 @@ class Settings:
     keep: str = field(default="best", metadata=option(
         "which epoch's weights to save: best validation accuracy, or the last epoch (with a "
         "cosine schedule the run ends at learning rate 0)", choices=KEPT))
+    labels_per_class: int | None = field(default=None, metadata=option(
+        "train on only this many labelled images of each class (scarce labels; the same "
+        "images for every seed); the model is saved as <name>-<N>.h5", type=positive_int,
+        metavar="N"))
     label_smoothing: float = field(default=0.0, metadata=option(
         "e in targets 1 - e + e/classes and e/classes", type=fraction))
     weight_decay: float = field(default=0.0, metadata=option(
@@ -80,6 +84,9 @@ class Settings:
     lookahead: Lookahead | None = None
     # Who set ``target``: the lecture slides, or (where they give none) another source.
     target_source: str = "the slides"
+    # The machine and time the recipe was made for, e.g. "2 CPU cores · 60 min" or
+    # "one GPU · 2 min": its epochs are what that budget holds. None: not made to a budget.
+    budget: str | None = None
 
     def __post_init__(self) -> None:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -103,6 +110,10 @@ class Settings:
             del out["lookahead"]
         if self.target_source == "the slides":  # likewise
             del out["target_source"]
+        if self.budget is None:  # likewise
+            del out["budget"]
+        if self.labels_per_class is None:  # likewise
+            del out["labels_per_class"]
         if not self.alternate_flips:  # likewise
             del out["alternate_flips"]
         if self.not_decayed == NOT_DECAYED:  # likewise
@@ -112,6 +123,11 @@ class Settings:
         if self.augmentation is not None:
             out["augmentation"] = [_layer_summary(layer) for layer in self.augmentation()]
         return out
+
+    def file_stem(self, name: str) -> str:
+        """What experiment ``name`` saves this recipe as: ``<name>``, or with a label
+        budget ``<name>-<labels_per_class>`` (each budget its own .h5 and row)."""
+        return name if self.labels_per_class is None else f"{name}-{self.labels_per_class}"
 
     def saved_model(self, network: keras.Model) -> keras.Model:
         """What the .h5 holds for this trained ``network``."""

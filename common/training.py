@@ -24,7 +24,7 @@ import numpy as np
 
 from common.callbacks import EpochStats, StopOnNonFiniteLoss
 from common.checkpoints import resume_callbacks, start_or_resume
-from common.data import Splits, load, one_hot, scale, train_val_split
+from common.data import Splits, labelled_per_class, load, one_hot, scale, train_val_split
 from common.datasets import get_dataset
 from common.devices import Placement
 from common.errors import UserError, exit_on_user_error
@@ -54,7 +54,7 @@ INITIALIZE_IMAGES = 5000
 ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
                "schedule": "cosine", "val_fraction": 0.1, "keep": "best",
                "not_decayed": list(NOT_DECAYED), "lookahead": None,
-               "alternate_flips": False, "steps_per_call": 1}
+               "alternate_flips": False, "steps_per_call": 1, "labels_per_class": None}
 
 
 def train_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
@@ -110,7 +110,7 @@ def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool,
                  steps: int) -> dict:
     """The run's backup folder and bookkeeping: a fresh one, or the interrupted run's
     (``--fresh`` discards it); the other processes of a run only read process 0's."""
-    state_dir = run.model_dir / "checkpoints" / name
+    state_dir = run.model_dir / "checkpoints" / settings.file_stem(name)
     if run.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise UserError("--tensorboard needs the tensorboard package: "
                         "pip install -r requirements.txt")
@@ -158,7 +158,7 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
     epochs = len(history["loss"])
     best_epoch = epochs if settings.keep == "last" else int(np.argmax(history["val_accuracy"])) + 1
     saved = settings.saved_model(network)  # the network, or e.g. its test-time averaging
-    model_path = save_model(saved, run.model_dir / f"{name}.h5")
+    model_path = save_model(saved, run.model_dir / f"{settings.file_stem(name)}.h5")
     described = {**settings.describe(), "precision": made["precision"], **made["speedups"],
                  "loss": "categorical_crossentropy", "kept": KEPT[settings.keep]}
     data_record = {**data.describe(), "train": len(batches.x), "validation": len(validation[0]),
@@ -196,6 +196,8 @@ def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 
     n training together (``shard``) gets the i-th n-th of each batch and of validation."""
     classes = data.dataset.num_classes
     train_idx, val_idx = train_val_split(data.y_train, settings.val_fraction)
+    if settings.labels_per_class:
+        train_idx = labelled_per_class(train_idx, data.y_train, settings.labels_per_class)
     if run.limit:
         train_idx, val_idx = train_idx[:run.limit], val_idx[:max(run.limit // 9, 10)]
     val_idx = val_idx[:len(val_idx) - len(val_idx) % multiple_of]
@@ -245,7 +247,7 @@ def training_model(model: keras.Model, settings: Settings, precision: str, total
 def _options(settings: Settings, run: RunOptions) -> dict:
     """The options that shape a run: a backup resumes only under the same ones."""
     shaping = ("epochs", "batch_size", "learning_rate", "optimizer", "schedule",
-               "val_fraction", "keep", "label_smoothing", "weight_decay")
+               "val_fraction", "keep", "label_smoothing", "weight_decay", "labels_per_class")
     return {**{k: name_of(getattr(settings, k)) if k in ("optimizer", "schedule")
                else getattr(settings, k) for k in shaping},
             "not_decayed": list(settings.not_decayed),
