@@ -79,9 +79,9 @@ def evaluate_main(name: str, build_model: Callable[[], keras.Model], settings: S
     title = get_dataset(settings.dataset).title
     parser = argparse.ArgumentParser(
         prog=f"python -m experiments.{name}.test",
-        description=f"Evaluate saved_models/{name}.h5 on the {title} test images "
-                    f"(forward pass only) and record the result.")
-    add_options(parser, TestOptions(model=MODELS_DIR / f"{name}.h5"),
+        description=f"Evaluate saved_models/{settings.file_stem(name)}.h5 on the {title} "
+                    f"test images (forward pass only) and record the result.")
+    add_options(parser, TestOptions(model=MODELS_DIR / f"{settings.file_stem(name)}.h5"),
                 {"data_env": get_dataset(settings.dataset).data_env})
     args = parser.parse_args(argv)
     exit_on_user_error(lambda: evaluate_saved(name, build_model, settings, args))

@@ -38,7 +38,7 @@ class Settings:
     """One experiment's recipe; the defaults of its command-line options."""
 
     idea: str  # what this step adds, for the results table
-    target: float  # test accuracy the slides (or target_source) report for this step
+    target: float | None  # test accuracy the slides (or target_source) report; None: none
     dataset: str  # a name in common.datasets.DATASETS
     epochs: int = field(metadata=option("passes over the training images", type=positive_int))
     batch_size: int = field(metadata=option("images per training step", type=positive_int))
@@ -173,8 +173,7 @@ def parse(name: str, settings: Settings, argv: Sequence[str] | None
     """The effective recipe and run options of ``python -m experiments.<name>.train``."""
     parser = argparse.ArgumentParser(
         prog=f"python -m experiments.{name}.train",
-        description=f"Train {name} ({settings.idea}; target {settings.target:.2%}, from "
-                    f"{settings.target_source}) "
+        description=f"Train {name} ({settings.idea}{_target(settings)}) "
                     f"on {get_dataset(settings.dataset).title} and save "
                     f"saved_models/{name}.h5.",
         epilog="An interrupted run resumes from its last completed epoch when the same "
@@ -183,6 +182,11 @@ def parse(name: str, settings: Settings, argv: Sequence[str] | None
     add_options(parser, RunOptions(), {"data_env": get_dataset(settings.dataset).data_env})
     args = parser.parse_args(argv)
     return from_args(settings, args), from_args(RunOptions(), args)
+
+
+def _target(settings: Settings) -> str:
+    return ("" if settings.target is None
+            else f"; target {settings.target:.2%}, from {settings.target_source}")
 
 
 def _layer_summary(layer: keras.layers.Layer) -> dict:

@@ -81,9 +81,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     print(f"data: {data.source} - {len(batches.x)} train / {len(validation[0])} validation / "
           f"{len(data.x_test)} test images")
     network = build_model()  # the stock float32 network, on one device: what gets saved
-    network.summary()
     if settings.initialize is not None:  # fitted to the images (a resumed run restores it)
         settings.initialize(network, scale(batches.x[:INITIALIZE_IMAGES]))
+    network.summary()  # after initialize, which may freeze layers
     with placement.training() as device_names:  # the copy that trains spans the devices
         fitted, copy, speedups = training_model(
             network, settings, precision, len(batches) * settings.epochs,
@@ -184,7 +184,8 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
           f"accuracy {history['val_accuracy'][best_epoch - 1]:.4f}; training took "
           f"{sum(history['seconds']):.0f} s")
     print(f"saved {relative(model_path)} and {relative(record_path)}")
-    print(f"next: python -m experiments.{name}.test")
+    model_option = "" if settings.labels_per_class is None else f" --model {relative(model_path)}"
+    print(f"next: python -m experiments.{name}.test{model_option}")
     return json.loads(record_path.read_text())
 
 

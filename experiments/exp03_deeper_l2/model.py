@@ -16,8 +16,10 @@ CONVS = (2, 2, 3)
 
 
 def build_model(name: str = "exp03_deeper_l2",
-                dropouts: tuple[float, float, float] = (0.2, 0.3, 0.4)) -> keras.Model:
-    inputs = keras.Input(shape=(32, 32, 3), name="input")
+                dropouts: tuple[float, float, float] = (0.2, 0.3, 0.4),
+                input_shape: tuple[int, int, int] = (32, 32, 3),
+                classes: int = 10) -> keras.Model:
+    inputs = keras.Input(shape=input_shape, name="input")
     x = inputs
     blocks = zip((32, 64, 128), CONVS, dropouts, strict=True)
     for block, (filters, convs, dropout) in enumerate(blocks, start=1):
@@ -31,6 +33,6 @@ def build_model(name: str = "exp03_deeper_l2",
         if dropout:
             x = layers.Dropout(dropout, name=f"block{block}_dropout")(x)
     x = layers.Flatten(name="flatten")(x)
-    outputs = layers.Dense(10, activation="softmax", kernel_regularizer=regularizers.l2(L2),
+    outputs = layers.Dense(classes, activation="softmax", kernel_regularizer=regularizers.l2(L2),
                            name="output")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,23 @@
+"""Train a new classifier on transfer01's frozen features, with few vehicle labels.
+
+    python -m experiments.transfer03_frozen.train [--labels-per-class 25|100|400]
+
+Needs saved_models/transfer01_animals.h5. Everything up to Flatten comes from it and stays
+fixed; only the 4-way Dense layer (8,196 weights) learns. transfer02's recipe otherwise.
+"""
+
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from common.training import train_main
+from common.transfer import reuse_features
+from experiments.transfer02_scratch.train import SETTINGS as SCRATCH
+
+from .model import build_model
+
+SETTINGS = replace(SCRATCH, idea="frozen animal features + new classifier",
+                   initialize=partial(reuse_features, source="transfer01_animals"))
+
+if __name__ == "__main__":
+    train_main(Path(__file__).parent.name, build_model, SETTINGS)
