@@ -105,7 +105,8 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model], settings: 
     confusion_png = plots.confusion_matrix(
         result.confusion, classes,
         f"{name}: test accuracy {result.accuracy:.2%}", out_dir / "confusion.png")
-    shown = np.random.default_rng(0).choice(len(data.x_test), size=32, replace=False)
+    shown = np.random.default_rng(0).choice(len(data.x_test), size=min(32, len(data.x_test)),
+                                            replace=False)
     predictions_png = plots.image_grid(
         data.x_test[shown],
         [f"{classes[result.predictions[i]]} ({classes[data.y_test[i]]})" for i in shown],

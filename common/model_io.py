@@ -64,10 +64,10 @@ def _made_by_training(path: Path) -> bool:
     """Whether ``path`` is where a train command saves: under saved_models/, or (with
     --model-dir) an experiment's own file name."""
     from common.paths import MODELS_DIR
-    from common.registry import experiment_names
+    from common.registry import experiment_for
 
     return (path.resolve().is_relative_to(MODELS_DIR.resolve())
-            or path.stem in experiment_names())
+            or experiment_for(path.stem) is not None)
 
 
 def _signature(model: keras.Model) -> list[tuple[str, str, str]]:

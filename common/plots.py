@@ -21,15 +21,16 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def training_curves(history: dict[str, Sequence[float]], title: str, path: Path) -> Path:
-    """Accuracy and loss per epoch, training vs validation."""
-    epochs = np.arange(1, len(history["loss"]) + 1)
+def training_curves(history: dict[str, Sequence[float]], title: str, path: Path,
+                    x: Sequence[float] | None = None, xlabel: str = "epoch") -> Path:
+    """Accuracy and loss per epoch (or at ``x``), training vs validation."""
+    epochs = np.arange(1, len(history["loss"]) + 1) if x is None else np.asarray(x)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, metric in zip(axes, ("accuracy", "loss"), strict=True):
         ax.plot(epochs, history[metric], label="training")
         if f"val_{metric}" in history:
             ax.plot(epochs, history[f"val_{metric}"], label="validation")
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()

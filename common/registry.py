@@ -1,5 +1,7 @@
 """Experiments are found, not listed: every folder of ``experiments/`` with a ``model.py``
-(``build_model``) and a ``train.py`` (``SETTINGS``) is one, looked up by its name."""
+(``build_model``) and a ``train.py`` whose ``SETTINGS`` is a ``Settings`` (an image
+classifier trained by ``common.training``) is one, looked up by its name. The XOR lesson's
+folders (``common.xor``) have entry points and records of their own, but are not these."""
 
 from __future__ import annotations
 
@@ -26,7 +28,22 @@ class Experiment:
 def experiment_names(folder: Path = EXPERIMENTS_DIR) -> list[str]:
     """The experiments in ``folder``, in the order their names sort (the series' order)."""
     return sorted(p.parent.name for p in folder.glob("*/train.py")
-                  if (p.parent / "model.py").is_file())
+                  if (p.parent / "model.py").is_file() and _trains_images(p.parent))
+
+
+def experiment_for(file_stem: str) -> str | None:
+    """The experiment whose train command saves ``<file_stem>.h5``: its name, or with a
+    label budget ``<name>-<N>`` (``Settings.file_stem``); None for another file."""
+    base, dash, budget = file_stem.rpartition("-")
+    name = base if dash and budget.isdigit() else file_stem
+    return name if name in experiment_names() else None
+
+
+def _trains_images(folder: Path) -> bool:
+    if folder.parent != EXPERIMENTS_DIR:  # another folder of experiments: by their files
+        return True
+    train = importlib.import_module(f"experiments.{folder.name}.train")
+    return isinstance(getattr(train, "SETTINGS", None), Settings)
 
 
 def find_experiment(name: str) -> Experiment:

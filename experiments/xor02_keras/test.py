@@ -1,0 +1,14 @@
+"""Predict the four XOR points with saved_models/xor02_keras.h5 (forward pass only).
+
+    python -m experiments.xor02_keras.test [--model FILE]
+"""
+
+from pathlib import Path
+
+from common.model_io import load_h5
+from common.xor import test_main
+
+if __name__ == "__main__":
+    name = Path(__file__).parent.name
+    test_main(name, lambda path: load_h5(path, f"python -m experiments.{name}.train").predict,
+              ".h5")
