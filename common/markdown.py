@@ -21,3 +21,15 @@ def minutes(seconds: float | Sequence[float] | None) -> str:
         return "—"
     mean = statistics.fmean(seconds) if isinstance(seconds, Sequence) else seconds
     return f"{mean / 60:.1f} min"
+
+
+def accuracy_cell(accuracies: Sequence[float], span: bool = True) -> str:
+    """One run's accuracy, or several runs' mean ± standard deviation (n, and with
+    ``span`` their min–max); '—' for none."""
+    if not accuracies:
+        return "—"
+    mean = statistics.fmean(accuracies)
+    if len(accuracies) == 1:
+        return f"{mean:.2%}"
+    spread = f"{mean:.2%} ± {statistics.stdev(accuracies):.2%} (n={len(accuracies)}"
+    return spread + (f", {min(accuracies):.2%}–{max(accuracies):.2%})" if span else ")")

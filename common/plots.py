@@ -114,17 +114,47 @@ def steps_chart(names: Sequence[str], accuracies: Sequence[Sequence[float]],
     return _save(fig, path)
 
 
-def validation_curves(curves: dict[str, Sequence[float]], path: Path) -> Path:
-    """Every experiment's validation accuracy per epoch on one set of axes."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for name, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), values, label=name)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("validation accuracy")
-    ax.grid(alpha=0.3)
-    if curves:  # none when the only records are ensembles (no curve of their own)
+def validation_curves(panels: dict[str, dict[str, Sequence[float]]], path: Path) -> Path:
+    """Validation accuracy per epoch: one panel per table (``panels``: its title -> each
+    experiment's curve), so each stays readable as the tables grow."""
+    panels = {title: curves for title, curves in panels.items() if curves} or {"": {}}
+    columns = min(len(panels), 2)
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(7 * columns, 4 * rows), squeeze=False,
+                             layout="constrained")
+    for ax, (title, curves) in zip(axes.flat, panels.items(), strict=False):
+        for name, values in curves.items():
+            ax.plot(np.arange(1, len(values) + 1), values, label=name)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("validation accuracy")
+        ax.grid(alpha=0.3)
+        if curves:  # none when the only records are ensembles (no curve of their own)
+            ax.legend(fontsize="small")
+        ax.set_title(title)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    return _save(fig, path)
+
+
+def accuracy_by_budget(methods: dict[str, Sequence[tuple[int, Sequence[float]]]],
+                       path: Path) -> Path:
+    """Test accuracy against labelled images a class (log scale), one line a method:
+    the mean of each budget's runs, each run a dot."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, points in methods.items():
+        budgets = [budget for budget, _ in points]
+        (line,) = ax.plot(budgets, [float(np.mean(a)) for _, a in points], marker="o",
+                          label=name)
+        for budget, accuracies in points:
+            ax.scatter([budget] * len(accuracies), accuracies, color=line.get_color(), s=10)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel("labelled training images a class (log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.grid(alpha=0.3, which="both")
+    if methods:
         ax.legend()
-    ax.set_title("Validation accuracy of each experiment")
+    ax.set_title("Transfer learning: accuracy against labels")
     return _save(fig, path)
 
 

@@ -29,6 +29,10 @@ class Row:
     target_source: str = "the slides"  # who set the target
     # what the source reported, from experiments/<name>/reference.json where there is one
     reference: dict | None = None
+    forward_flops: int | None = None  # one image, as the saved model predicts it
+    images_per_second: float | None = None  # the latest run's training rate
+    labels_per_class: int | None = None  # a label budget's row (transfer learning)
+    budget: str | None = None  # what the recipe was made for (Settings.budget)
 
     @property
     def mean(self) -> float:

@@ -47,12 +47,14 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             # float32 is plain load_model's forward pass; a bf16 one only stands in for it
             if _float32(r) or key not in shown or not _float32(shown[key]):
                 shown[key] = r
-    by_experiment: dict[str, list[tuple[dict, dict | None]]] = {}
+    by_experiment: dict[tuple[str, str], list[tuple[dict, dict | None]]] = {}
     for (experiment, sha), test in shown.items():
-        by_experiment.setdefault(experiment, []).append((test, trains.get(sha)))
+        train = trains.get(sha)
+        by_experiment.setdefault((experiment, row_name(experiment, train)), []).append(
+            (test, train))
 
     rows = []
-    for experiment, all_pairs in sorted(by_experiment.items()):
+    for (experiment, name), all_pairs in sorted(by_experiment.items()):
         # The row's recipe is that of the latest evaluated model: the one in saved_models/.
         evaluated = [(test, train) for test, train in all_pairs if train]
         latest = max(evaluated, key=lambda pair: evaluated_at[
@@ -67,7 +69,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
         runs = sorted((train for _, train in pairs if train), key=lambda r: r["finished"])
         last_test = max((test for test, _ in pairs), key=lambda t: t["finished"])
         rows.append(Row(
-            experiment=experiment,
+            experiment=name,
             idea=_described(experiment, runs, "idea", ""),
             target=_described(experiment, runs, "target", None),
             target_source=_described(experiment, runs, "target_source", "the slides"),
@@ -87,8 +89,26 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             latest=(wall_seconds(runs[-1]), machine(runs[-1])) if runs else None,
             dataset=last_test["data"]["dataset"],
             reference=_reference(experiment),
+            forward_flops=latest.get("forward_flops") if latest else None,
+            images_per_second=_training_rate(latest),
+            labels_per_class=latest["settings"].get("labels_per_class") if latest else None,
+            budget=_described(experiment, runs, "budget", None),
         ))
     return rows
+
+
+def row_name(experiment: str, train: dict | None) -> str:
+    """A row per experiment, and per label budget where it has one (as its .h5 is named:
+    ``Settings.file_stem``)."""
+    budget = train and train.get("settings", {}).get("labels_per_class")
+    return f"{experiment}-{budget}" if budget else experiment
+
+
+def _training_rate(train: dict | None) -> float | None:
+    """Training images a second over the run: images seen / the epochs' seconds."""
+    if not train or not train.get("train_seconds") or "train" not in train.get("data", {}):
+        return None
+    return train["data"]["train"] * train["epochs_run"] / train["train_seconds"]
 
 
 def _reference(experiment: str) -> dict | None:

@@ -10,10 +10,18 @@ from pathlib import Path
 from common import plots
 from common.datasets import DATASETS
 from common.files import write_text_atomic
-from common.markdown import minutes, table
+from common.markdown import accuracy_cell, minutes, table
 from common.records import platform, wall_seconds
 from common.result_row import Row
 from common.results_backends import accuracies_by_platform
+from common.results_lessons import (
+    LESSONS,
+    loss_curve_links,
+    render_architectures,
+    render_transfer,
+    section_of,
+    transfer_chart,
+)
 
 
 def render_earlier(rows: Sequence[Row]) -> str:
@@ -67,18 +75,6 @@ def render_per_class(rows: Sequence[Row]) -> str:
     return table(["class", *(r.experiment for r in rows)], lines)
 
 
-def accuracy_cell(accuracies: Sequence[float], span: bool = True) -> str:
-    """One run's accuracy, or several runs' mean ± standard deviation (n, and with
-    ``span`` their min–max); '—' for none."""
-    if not accuracies:
-        return "—"
-    mean = statistics.fmean(accuracies)
-    if len(accuracies) == 1:
-        return f"{mean:.2%}"
-    spread = f"{mean:.2%} ± {statistics.stdev(accuracies):.2%} (n={len(accuracies)}"
-    return spread + (f", {min(accuracies):.2%}–{max(accuracies):.2%})" if span else ")")
-
-
 def render_by_backend(rows: Sequence[Row]) -> str:
     """The steps run on more than one platform, one column a platform; '' where none is."""
     found = {row.experiment: accuracies_by_platform(row) for row in rows}
@@ -106,36 +102,50 @@ def percent(fraction: float) -> str:
     return f"{fraction * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
-def by_dataset(rows: Sequence[Row]) -> list[tuple[str, list[Row]]]:
-    """The rows of each dataset, CIFAR-10 (the series) first, then as DATASETS lists them."""
-    order = list(DATASETS)
-    names = sorted({r.dataset for r in rows}, key=lambda n: order.index(n) if n in order
+def by_section(rows: Sequence[Row]) -> list[tuple[str, list[Row]]]:
+    """The rows of each table: CIFAR-10 (the series) first, then the other datasets as
+    DATASETS lists them, then the lessons (``results_lessons``)."""
+    order = [*DATASETS, *LESSONS]
+    names = sorted({section_of(r) for r in rows}, key=lambda n: order.index(n) if n in order
                    else len(order))
-    return [(name, [r for r in rows if r.dataset == name]) for name in names]
+    return [(name, [r for r in rows if section_of(r) == name]) for name in names]
 
 
-def _title(dataset: str) -> str:
-    return DATASETS[dataset].title if dataset in DATASETS else dataset
+def _title(section: str) -> str:
+    return (DATASETS[section].title if section in DATASETS
+            else LESSONS.get(section, section))
 
 
-def _chart_name(dataset: str) -> str:
-    return "steps.png" if dataset == "cifar10" else f"steps-{dataset}.png"
+def _chart_name(section: str) -> str:
+    return {"cifar10": "steps.png", "transfer": "transfer.png"}.get(
+        section, f"steps-{section}.png")
+
+
+def _section(section: str, group: list[Row], charts: str, devices: str) -> str:
+    if section == "arch":
+        return (f"{render_architectures(group)}\n"
+                f"![test accuracy of each architecture]({charts}{_chart_name(section)})\n")
+    if section == "transfer":
+        return (f"{render_transfer(group)}\n"
+                f"![test accuracy against labels a class]({charts}{_chart_name(section)})\n")
+    if section == "xor":
+        return f"{render(group)}\n{loss_curve_links(group, charts)}"
+    series = f"{series_line(group)}\n\n" if section == "cifar10" else ""
+    if section == "cifar10" and devices:
+        series += ("The same steps on a GPU: the runs each GPU round brought back "
+                   f"([{charts}gpu/]({charts}gpu/)), beside the table's own:\n\n"
+                   f"{devices}\n")
+    return (f"{render(group)}\n{series}"
+            f"![test accuracy of each step]({charts}{_chart_name(section)})\n")
 
 
 def render_datasets(rows: Sequence[Row], charts: str = "", heading: str = "###",
                     devices: str = "") -> str:
-    """One table per dataset; CIFAR-10's with the series line and the ``devices`` table
-    (``results_devices``); each with its chart (``charts``: the chart links' folder)."""
-    parts = []
-    for dataset, group in by_dataset(rows):
-        series = f"{series_line(group)}\n\n" if dataset == "cifar10" else ""
-        if dataset == "cifar10" and devices:
-            series += ("The same steps on a GPU: the runs each GPU round brought back "
-                       f"([{charts}gpu/]({charts}gpu/)), beside the table's own:\n\n"
-                       f"{devices}\n")
-        parts.append(f"{heading} {_title(dataset)}\n\n{render(group)}\n{series}"
-                     f"![test accuracy of each step]({charts}{_chart_name(dataset)})\n")
-    return "\n".join(parts)
+    """One table per dataset and lesson; CIFAR-10's with the series line and the
+    ``devices`` table (``results_devices``); each with its chart (``charts``: the chart
+    links' folder)."""
+    return "\n".join(f"{heading} {_title(name)}\n\n{_section(name, group, charts, devices)}"
+                      for name, group in by_section(rows))
 
 
 def render_references(rows: Sequence[Row]) -> str:
@@ -157,14 +167,19 @@ def render_references(rows: Sequence[Row]) -> str:
 
 
 def write_readme(rows: Sequence[Row], results_dir: Path, devices: str = "") -> Path:
-    for dataset, group in by_dataset(rows):
-        plots.steps_chart([r.experiment for r in group], [r.accuracies for r in group],
-                          [r.target for r in group], results_dir / _chart_name(dataset),
-                          [r.target_source for r in group])
-    per_class = "\n".join(f"### {_title(dataset)}\n\n{render_per_class(group)}"
-                           for dataset, group in by_dataset(rows))
-    curves_png = plots.validation_curves(
-        {r.experiment: r.val_curve for r in rows if r.val_curve},
+    sections = by_section(rows)
+    for section, group in sections:
+        if section == "transfer":
+            transfer_chart(group, results_dir / _chart_name(section))
+        elif section != "xor":
+            plots.steps_chart([r.experiment for r in group], [r.accuracies for r in group],
+                              [r.target for r in group], results_dir / _chart_name(section),
+                              [r.target_source for r in group])
+    per_class = "\n".join(f"### {_title(section)}\n\n{render_per_class(group)}"
+                           for section, group in sections if section not in LESSONS)
+    curves_png = plots.validation_curves(  # a panel per table; transfer's are too many
+        {_title(section): {r.experiment: r.val_curve for r in group if r.val_curve}
+         for section, group in sections if section not in ("transfer", "xor")},
         results_dir / "validation_curves.png")
     by_backend, references = render_by_backend(rows), render_references(rows)
     sources = "\n".join(f"- {row.experiment}: " + ", ".join(
@@ -179,7 +194,7 @@ def write_readme(rows: Sequence[Row], results_dir: Path, devices: str = "") -> P
         "its epoch times).\n\n"
         f"{render_datasets(rows, heading='##', devices=devices)}\n"
         "## What each step changed\n\n"
-        f"Validation accuracy per epoch, latest run of each experiment "
+        f"Validation accuracy per epoch, latest run of each experiment, a panel per table "
         f"([{curves_png.name}]({curves_png.name})):\n\n"
         f"![validation curves]({curves_png.name})\n\n"
         "Test accuracy per class (latest evaluation; in brackets the change in points "

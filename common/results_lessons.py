@@ -1,0 +1,81 @@
+"""The results of the decks' other lessons, each as its question asks for them: the
+architectures side by side at one budget (cost and speed beside accuracy), transfer
+learning as accuracy against labels per class, XOR with its loss curves.
+
+A row belongs to a lesson by its experiment's family (the letters its name starts with);
+every other row to its dataset's table (``results_report``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from common import plots
+from common.markdown import accuracy_cell, minutes, table
+from common.result_row import Row
+
+LESSONS = {
+    "arch": "The classic architectures at an equal budget (CIFAR-10)",
+    "transfer": "Transfer learning: CIFAR-10's animals, then its vehicles with few labels",
+    "xor": "XOR from scratch",
+}
+
+
+def section_of(row: Row) -> str:
+    """The lesson a row belongs to, else its dataset."""
+    family = re.match(r"[a-z]+", row.experiment)
+    return family.group() if family and family.group() in LESSONS else row.dataset
+
+
+def render_architectures(rows: Sequence[Row]) -> str:
+    return table(
+        ["experiment", "block", "parameters", "FLOPs per image", "training images/s",
+         "epochs", "training time", "budget", "test accuracy"],
+        [[row.experiment, row.idea, f"{row.params:,}" if row.params else "—",
+          f"{row.forward_flops / 1e6:.0f} M" if row.forward_flops else "—",
+          f"{row.images_per_second:.0f}" if row.images_per_second else "—",
+          ", ".join(map(str, row.epochs)) or "—", minutes(row.train_seconds),
+          row.budget or "—", accuracy_cell(row.accuracies)] for row in rows])
+
+
+def budgets(rows: Sequence[Row]) -> list[int]:
+    return sorted({r.labels_per_class for r in rows if r.labels_per_class})
+
+
+def methods(rows: Sequence[Row]) -> dict[str, list[Row]]:
+    """The label-budget rows of each method (experiment), in the order names sort."""
+    out: dict[str, list[Row]] = {}
+    for row in sorted(rows, key=lambda r: (r.experiment, r.labels_per_class or 0)):
+        if row.labels_per_class:
+            out.setdefault(row.experiment.rsplit("-", 1)[0], []).append(row)
+    return out
+
+
+def render_transfer(rows: Sequence[Row]) -> str:
+    """One line a method, one column a label budget; the source network's own line above."""
+    sources = [r for r in rows if not r.labels_per_class]
+    header = "".join(f"The source, {r.experiment} ({r.idea}): {accuracy_cell(r.accuracies)} "
+                     f"on its own test images ({minutes(r.train_seconds)} of training).\n\n"
+                     for r in sources)
+    columns = budgets(rows)
+    lines = []
+    for name, group in methods(rows).items():
+        by_budget = {r.labels_per_class: r for r in group}
+        lines.append([name, group[0].idea, *(accuracy_cell(by_budget[b].accuracies)
+                                             if b in by_budget else "—" for b in columns)])
+    return header + table(["experiment", "method", *(f"{b} labels a class" for b in columns)],
+                          lines)
+
+
+def transfer_chart(rows: Sequence[Row], path: Path) -> Path:
+    return plots.accuracy_by_budget(
+        {name: [(r.labels_per_class, r.accuracies) for r in group]
+         for name, group in methods(rows).items()}, path)
+
+
+def loss_curve_links(rows: Sequence[Row], charts: str) -> str:
+    """Each row's latest training curve (XOR: loss and accuracy per step)."""
+    links = [f"![{row.experiment}]({charts}{link.removesuffix('.json')}.curves.png)"
+             for row in rows for link in row.backlinks[-1:] if "/train-" in link]
+    return "\n".join(links) + ("\n" if links else "")

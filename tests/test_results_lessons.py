@@ -1,0 +1,60 @@
+"""The lessons' results: the architectures' table, transfer learning as a method-by-budget
+table and chart, XOR with its curves, each under its own heading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from common import results, results_report
+from common.records import write_record
+from tests.run_records import eval_record, train_record
+
+
+def add_run(folder: Path, experiment: str, sha: str, accuracy: float, dataset: str = "cifar10",
+            budget: int | None = None, **train_fields: object) -> None:
+    train = train_record(experiment, sha, 1) | {"data": {"dataset": dataset, "train": 1000},
+                                                **train_fields}
+    if budget:
+        train["settings"] = {"labels_per_class": budget}
+    write_record(folder, experiment, f"train-{sha}", train)
+    write_record(folder, experiment, f"test-{sha}", eval_record(experiment, sha, accuracy,
+                                                                "2026-11-22T12:00:00")
+                 | {"data": {"dataset": dataset, "source": "x"}})
+
+
+def test_each_label_budget_is_a_row_and_the_transfer_table_crosses_method_and_budget(
+        tmp_path: Path) -> None:
+    add_run(tmp_path, "transfer01_animals", "s", 0.85, "cifar10_animals")
+    for sha, (method, budget, accuracy) in enumerate([
+            ("transfer02_scratch", 25, 0.50), ("transfer02_scratch", 100, 0.60),
+            ("transfer03_frozen", 25, 0.70)]):
+        add_run(tmp_path, method, str(sha), accuracy, "cifar10_vehicles", budget)
+    rows = results.collect(tmp_path)
+    assert [r.experiment for r in rows] == ["transfer01_animals", "transfer02_scratch-100",
+                                            "transfer02_scratch-25", "transfer03_frozen-25"]
+    text = results_report.render_datasets(rows)
+    assert text.count("### ") == 1 and "Transfer learning" in text  # one section
+    assert "| transfer02_scratch | from scratch | 50.00% | 60.00% |" in text
+    assert "| transfer03_frozen | frozen animal features + new classifier | 70.00% | — |" in text
+    assert "The source, transfer01_animals" in text and "85.00%" in text
+    results_report.write_readme(rows, tmp_path)
+    assert (tmp_path / "transfer.png").stat().st_size > 0
+
+
+def test_the_architectures_table_shows_cost_and_speed_beside_accuracy(tmp_path: Path) -> None:
+    add_run(tmp_path, "arch02_inception", "i", 0.8, forward_flops=163_091_456,
+            train_seconds=100.0, epochs_run=6)
+    add_run(tmp_path, "exp01_baseline", "e", 0.74)
+    sections = dict(results_report.by_section(results.collect(tmp_path)))
+    assert [r.experiment for r in sections["arch"]] == ["arch02_inception"]
+    assert [r.experiment for r in sections["cifar10"]] == ["exp01_baseline"]  # not the steps
+    text = results_report.render_datasets(results.collect(tmp_path))
+    assert "| arch02_inception | Inception modules (GoogLeNet) | 1,000 | 163 M | 60 | 6 |" in text
+    assert text.index("### CIFAR-10") < text.index("### The classic architectures")
+
+
+def test_xor_rows_link_their_loss_curves(tmp_path: Path) -> None:
+    add_run(tmp_path, "xor01_numpy", "x", 1.0, "xor", target=1.0)
+    text = results_report.render_datasets(results.collect(tmp_path), charts="results/")
+    assert "### XOR from scratch" in text
+    assert "![xor01_numpy](results/xor01_numpy/train-x.curves.png)" in text
