@@ -10,6 +10,9 @@ seeds, for the case the recipes use (``interpolation="nearest"``, ``fill_mode="r
 a nearest-pixel shift is a whole-pixel shift, so it moves rows and columns with an index
 gather (``take_along_axis``) instead of a resampling, and that compiles (``jax.jit``, XLA).
 It is the usual pad-with-reflection-and-crop, one image at a time.
+
+``SquareCutout`` is the speed runs' cutout (a fixed-size square of one colour), which
+``RandomErasing`` (random rectangles) is not.
 """
 
 from __future__ import annotations
@@ -65,3 +68,40 @@ class WholePixelTranslation(layers.RandomTranslation):
         index_shape[axis] = size
         index = np_.broadcast_to(np_.reshape(source, index_shape), self.backend.shape(images))
         return np_.take_along_axis(images, index, axis=axis)
+
+
+@keras.saving.register_keras_serializable(package="common")
+class SquareCutout(layers.Layer):
+    """Cutout as the speed runs do it (airbench96): in every training image, one
+    ``size`` x ``size`` square placed uniformly inside the image is set to ``fill_value``
+    (a colour: the data's mean is what a normalized 0 is). Off at inference. Keras'
+    ``RandomErasing`` draws rectangles of random area and shape instead."""
+
+    def __init__(self, size: int, fill_value: tuple[float, ...], seed: int | None = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.size, self.fill_value, self.seed = size, tuple(fill_value), seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=None):
+        if not training:
+            return images
+        ops = keras.ops
+        batch, height, width = ops.shape(images)[0], ops.shape(images)[1], ops.shape(images)[2]
+        top = keras.random.randint((batch, 1, 1, 1), 0, height - self.size + 1,
+                                   seed=self.generator)
+        left = keras.random.randint((batch, 1, 1, 1), 0, width - self.size + 1,
+                                    seed=self.generator)
+        rows = ops.reshape(ops.arange(height), (1, -1, 1, 1))
+        cols = ops.reshape(ops.arange(width), (1, 1, -1, 1))
+        inside = ((rows >= top) & (rows < top + self.size)
+                  & (cols >= left) & (cols < left + self.size))
+        fill = ops.cast(ops.convert_to_tensor(self.fill_value), images.dtype)
+        return ops.where(inside, fill, images)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": self.size, "fill_value": list(self.fill_value),
+                "seed": self.seed}

@@ -91,7 +91,8 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     commit = git_commit()
     own = find_experiment(member).settings  # a member's record describes its own step
     member_settings = replace(settings, idea=own.idea, target=own.target,
-                              target_source=own.target_source)
+                              target_source=own.target_source, budget=own.budget,
+                              inference=own.inference)  # saved as the member step saves
     records, members, paths = [], [], []
     for i, seed in enumerate(range(run.seed, run.seed + count), start=1):
         path = member_path(name, member, seed, run.model_dir)
@@ -107,6 +108,8 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
         records.append(record)
         paths.append(path)
         trained = load_h5(path, f"python -m experiments.{name}.train")
+        if member_settings.inference is not None:  # saved inside its test-time views
+            trained = trained.get_layer(member)
         members.append(build_member(name=f"member{i}"))  # distinct names inside the ensemble
         members[-1].set_weights(trained.get_weights())
     started = time.perf_counter()  # the assembly: members loaded, joined and saved

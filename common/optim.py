@@ -136,3 +136,27 @@ class SGDFastShifts(keras.optimizers.SGD):
     def get_config(self) -> dict:
         return {**super().get_config(), "shift_lr_scale": self.shift_lr_scale,
                 "shift_names": list(self.shift_names)}
+
+
+@keras.saving.register_keras_serializable(package="common")
+class WarmupLinearDecay(Schedule):
+    """Linear from ``start`` x the rate up to the rate over the first ``warmup`` of the
+    steps, then linear down to 0 at ``total_steps`` (airbench96's schedule; Keras has a
+    linear warm-up only in front of a cosine)."""
+
+    def __init__(self, learning_rate: float, total_steps: int, warmup: float = 0.1,
+                 start: float = 0.2) -> None:
+        self.learning_rate, self.total_steps = learning_rate, total_steps
+        self.warmup, self.start = warmup, start
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        warmup = max(int(self.total_steps * self.warmup), 1)
+        up = self.start + (1 - self.start) * step / warmup
+        down = (self.total_steps - step) / max(self.total_steps - warmup, 1)
+        return self.learning_rate * keras.ops.clip(
+            keras.ops.where(step < warmup, up, down), 0.0, 1.0)
+
+    def get_config(self) -> dict:
+        return {"learning_rate": self.learning_rate, "total_steps": self.total_steps,
+                "warmup": self.warmup, "start": self.start}

@@ -1,8 +1,9 @@
 """The training input pipeline: batches reshuffled every epoch in an order keyed on
 (seed, epoch), so a resumed run sees exactly the batches the uninterrupted one would.
 
-Optionally it flips the images itself, alternately (airbench's "alternating flip"): each
-image starts on a random side, fixed for the run, and every other epoch shows every image
+``split`` makes them, and the validation set, from a dataset and a recipe. Optionally
+they flip the images themselves, alternately (airbench's "alternating flip"): each image
+starts on a random side, fixed for the run, and every other epoch shows every image
 mirrored. Over any two epochs a network sees both sides of every image, which random
 flips (``RandomFlip``) leave to chance; a recipe uses it in place of ``RandomFlip``.
 """
@@ -15,10 +16,12 @@ from typing import TYPE_CHECKING
 import keras
 import numpy as np
 
-from common.data import one_hot, scale
+from common.data import Splits, labelled_per_class, one_hot, scale, train_val_split
 
 if TYPE_CHECKING:  # for annotations only: TensorFlow is imported where it is used
     import tensorflow as tf
+
+    from common.settings import RunOptions, Settings
 
 
 FLIP_KEY = 2**32 - 1  # the random key of the images' first sides (epochs count from 0)
@@ -123,3 +126,24 @@ def stacked_batches(batches: EpochShuffledBatches, first: int, count: int
 def fit_inputs(batches: EpochShuffledBatches) -> EpochShuffledBatches | tf.data.Dataset:
     """What ``fit`` trains on: the in-graph pipeline on TensorFlow, else the PyDataset."""
     return batches.tf_dataset() if keras.backend.backend() == "tensorflow" else batches
+
+
+def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 1,
+          shard: tuple[int, int] = (0, 1)
+          ) -> tuple[EpochShuffledBatches, tuple[np.ndarray, np.ndarray]]:
+    """Training batches and the (scaled, one-hot) validation set, class-balanced; every
+    batch of either a multiple of ``multiple_of`` images (devices on JAX). Process i of
+    n training together (``shard``) gets the i-th n-th of each batch and of validation."""
+    classes = data.dataset.num_classes
+    train_idx, val_idx = train_val_split(data.y_train, settings.val_fraction)
+    if settings.labels_per_class:
+        train_idx = labelled_per_class(train_idx, data.y_train, settings.labels_per_class)
+    if run.limit:
+        train_idx, val_idx = train_idx[:run.limit], val_idx[:max(run.limit // 9, 10)]
+    val_idx = val_idx[:len(val_idx) - len(val_idx) % multiple_of]
+    index, count = shard
+    val_idx = np.array_split(val_idx, count)[index]  # equal shares: multiple_of % count == 0
+    batches = EpochShuffledBatches(data.x_train[train_idx], data.y_train[train_idx],
+                                   settings.batch_size, run.seed, classes, multiple_of, shard,
+                                   settings.alternate_flips)
+    return batches, (scale(data.x_train[val_idx]), one_hot(data.y_train[val_idx], classes))

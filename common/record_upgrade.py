@@ -36,7 +36,8 @@ def upgraded(record: dict) -> dict:
     if r.get("kind") == "train":
         settings = r.setdefault("settings", {})
         settings.update({**SETTINGS_BEFORE, **settings})
-        settings["optimizer"] = str(settings["optimizer"]).lower()  # once written "Adam"
+        if str(settings["optimizer"]).lower() in ("adam", "sgd"):  # once written "Adam"
+            settings["optimizer"] = str(settings["optimizer"]).lower()  # not a recipe's own
         r.setdefault("wall_seconds", r.get("train_seconds"))
         if "recipe" not in r:  # before recipes were recorded: the network is its model.py
             code = model_code(r["experiment"], str(r.get("commit", "")))

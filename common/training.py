@@ -22,9 +22,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from common.budget import cpu_estimate
 from common.callbacks import EpochStats, StopOnNonFiniteLoss
 from common.checkpoints import resume_callbacks, start_or_resume
-from common.data import Splits, labelled_per_class, load, one_hot, scale, train_val_split
+from common.data import Splits, load, scale
 from common.datasets import get_dataset
 from common.devices import Placement
 from common.errors import UserError, exit_on_user_error
@@ -34,7 +35,7 @@ from common.fused_steps import FusedBatches, FusedSteps, steps_per_call
 from common.lookahead import LookaheadCallback
 from common.optim import NOT_DECAYED, make_optimizer, make_schedule, name_of
 from common.paths import relative
-from common.pipeline import EpochShuffledBatches, fit_inputs
+from common.pipeline import EpochShuffledBatches, fit_inputs, split
 from common.precision import resolve_precision
 from common.provenance import git_commit
 from common.recipe_identity import recipe
@@ -84,6 +85,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
     if settings.initialize is not None:  # fitted to the images (a resumed run restores it)
         settings.initialize(network, scale(batches.x[:INITIALIZE_IMAGES]))
     network.summary()  # after initialize, which may freeze layers
+    if placement.writer and (note := cpu_estimate(  # a GPU recipe on a CPU: how long?
+            name, settings.budget, network, len(batches.x) * settings.epochs, run.results_dir)):
+        print(note)
     with placement.training() as device_names:  # the copy that trains spans the devices
         fitted, copy, speedups = training_model(
             network, settings, precision, len(batches) * settings.epochs,
@@ -187,27 +191,6 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
     model_option = "" if settings.labels_per_class is None else f" --model {relative(model_path)}"
     print(f"next: python -m experiments.{name}.test{model_option}")
     return json.loads(record_path.read_text())
-
-
-def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 1,
-          shard: tuple[int, int] = (0, 1)
-          ) -> tuple[EpochShuffledBatches, tuple[np.ndarray, np.ndarray]]:
-    """Training batches and the (scaled, one-hot) validation set, class-balanced; every
-    batch of either a multiple of ``multiple_of`` images (devices on JAX). Process i of
-    n training together (``shard``) gets the i-th n-th of each batch and of validation."""
-    classes = data.dataset.num_classes
-    train_idx, val_idx = train_val_split(data.y_train, settings.val_fraction)
-    if settings.labels_per_class:
-        train_idx = labelled_per_class(train_idx, data.y_train, settings.labels_per_class)
-    if run.limit:
-        train_idx, val_idx = train_idx[:run.limit], val_idx[:max(run.limit // 9, 10)]
-    val_idx = val_idx[:len(val_idx) - len(val_idx) % multiple_of]
-    index, count = shard
-    val_idx = np.array_split(val_idx, count)[index]  # equal shares: multiple_of % count == 0
-    batches = EpochShuffledBatches(data.x_train[train_idx], data.y_train[train_idx],
-                                   settings.batch_size, run.seed, classes, multiple_of, shard,
-                                   settings.alternate_flips)
-    return batches, (scale(data.x_train[val_idx]), one_hot(data.y_train[val_idx], classes))
 
 
 def training_model(model: keras.Model, settings: Settings, precision: str, total_steps: int,

@@ -6,9 +6,8 @@ import numpy as np
 
 from common.data import Splits
 from common.datasets import CIFAR10
-from common.pipeline import EpochShuffledBatches
+from common.pipeline import EpochShuffledBatches, split
 from common.settings import RunOptions, Settings
-from common.training import split
 
 
 def pipeline(alternate_flips: bool, seed: int = 3) -> EpochShuffledBatches:
