@@ -48,6 +48,7 @@ SETTINGS = Settings(
     # 98% and keeps the last epoch (cosine ends at 0), 1,000 images still show the curve.
     val_fraction=0.02,
     keep="last",
+    budget="2 CPU cores · 120 min",  # the series' budget for this step (README: Epochs)
     augmentation=augmentation,
 )
 

@@ -39,6 +39,7 @@ SETTINGS = Settings(
     val_fraction=0.02,
     keep="last",
     augmentation=augmentation,  # step 4's, unchanged: one idea per step
+    budget="2 CPU cores · 60 min",
 )
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from experiments.exp05_resnet.train import SETTINGS as MEMBER_SETTINGS
 from .model import MEMBERS, build_model
 
 SETTINGS = replace(MEMBER_SETTINGS, idea=f"ensemble of {MEMBERS} ResNet-9s, mirror-averaged",
-                   target=0.94, target_source="the project's goal")
+                   target=0.94, target_source="the project's goal",
+                   budget="2 CPU cores · 3 × 60 min")  # each member one exp05 run
 
 if __name__ == "__main__":
     train_ensemble_main(Path(__file__).parent.name, "exp05_resnet", build_member, build_model,
