@@ -142,13 +142,16 @@ def accuracy_by_budget(methods: dict[str, Sequence[tuple[int, Sequence[float]]]]
     the mean of each budget's runs, each run a dot."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, points in methods.items():
+        points = sorted(points, key=lambda point: point[0])
         budgets = [budget for budget, _ in points]
         (line,) = ax.plot(budgets, [float(np.mean(a)) for _, a in points], marker="o",
                           label=name)
         for budget, accuracies in points:
             ax.scatter([budget] * len(accuracies), accuracies, color=line.get_color(), s=10)
     ax.set_xscale("log")
+    ax.set_xticks(sorted({budget for points in methods.values() for budget, _ in points}))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("labelled training images a class (log scale)")
     ax.set_ylabel("test accuracy")
     ax.grid(alpha=0.3, which="both")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import results, results_report
+from common import results, results_lessons, results_report
 from common.records import write_record
 from tests.run_records import eval_record, train_record
 
@@ -37,6 +37,8 @@ def test_each_label_budget_is_a_row_and_the_transfer_table_crosses_method_and_bu
     assert "| transfer02_scratch | from scratch | 50.00% | 60.00% |" in text
     assert "| transfer03_frozen | frozen animal features + new classifier | 70.00% | — |" in text
     assert "The source, transfer01_animals" in text and "85.00%" in text
+    lines = results_lessons.methods(rows)  # the chart's: in budget order, not name order
+    assert [r.labels_per_class for r in lines["transfer02_scratch"]] == [25, 100]
     results_report.write_readme(rows, tmp_path)
     assert (tmp_path / "transfer.png").stat().st_size > 0
 
