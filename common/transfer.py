@@ -6,6 +6,9 @@ every layer but the new classifier from the source's saved .h5 (matched by name)
 freezes them: all of them (a feature extractor under a new classifier), or those before
 ``train_from`` (fine-tuning the last layers). Frozen BatchNormalization layers keep the
 source's statistics (Keras runs a non-trainable one in inference mode).
+
+``imagenet_features`` does the same with a Keras Applications network's ImageNet weights
+(downloaded once by Keras) for a network whose nested ``backbone`` is that application.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from common.model_io import load_h5
 from common.paths import MODELS_DIR
 
 SOURCE_DIR = MODELS_DIR  # where the source experiments' .h5 files are
+IMAGENET_WEIGHTS: str | None = "imagenet"  # the tests set None: no download, same flow
 
 
 def reuse_features(network: keras.Model, images: np.ndarray, source: str,
@@ -44,3 +48,21 @@ def reuse_features(network: keras.Model, images: np.ndarray, source: str,
                                      f"{layer.name} ({err}); retrain it: python -m "
                                      f"experiments.{source}.train") from None
         layer.trainable = not frozen
+
+
+def imagenet_features(network: keras.Model, images: np.ndarray, application: str,
+                      backbone: str = "backbone") -> None:
+    """Copy Keras Applications' ``application`` (e.g. "MobileNetV2") ImageNet weights into
+    ``network``'s nested ``backbone`` layer and freeze it."""
+    del images
+    nested = network.get_layer(backbone)
+    try:
+        trained = getattr(keras.applications, application)(
+            input_shape=nested.input.shape[1:], include_top=False, weights=IMAGENET_WEIGHTS,
+            pooling="avg")
+    except Exception as err:  # offline: Keras' download raises a plain Exception
+        raise ModelFileError(f"the ImageNet weights of {application} could not be had "
+                             f"({err}); they need internet once (Keras keeps them in "
+                             "~/.keras/models)") from None
+    nested.set_weights(trained.get_weights())
+    nested.trainable = False

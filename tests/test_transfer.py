@@ -92,3 +92,40 @@ def test_frozen_features_train_to_their_own_file_and_stay_the_sources(
         "--model", str(saved), "--data", str(npz_path), "--results-dir",
         str(tmp_path / "results")])
     assert "test accuracy" in capsys.readouterr().out
+
+
+def test_the_imagenet_option_builds_trains_and_reloads_without_a_download(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, npz_path: Path,
+        capsys: pytest.CaptureFixture) -> None:
+    """Shape and flow only: no ImageNet weights can be downloaded here (README)."""
+    from experiments.transfer05_imagenet.model import build_model
+    from experiments.transfer05_imagenet.train import SETTINGS
+
+    monkeypatch.setattr(transfer, "IMAGENET_WEIGHTS", None)  # random weights, same calls
+    network = build_model()
+    assert network.output.shape[1:] == (4,)
+    assert network.get_layer("backbone").output.shape[1:] == (1280,)
+    where = ["--model-dir", str(tmp_path / "models"), "--results-dir", str(tmp_path / "results")]
+    settings, run = parse("transfer05_imagenet", SETTINGS, [
+        "--data", str(npz_path), "--labels-per-class", "2", "--epochs", "1", *where])
+    train("transfer05_imagenet", build_model, settings, run)
+    trained = keras.models.load_model(tmp_path / "models" / "transfer05_imagenet-2.h5")
+    trainable = [w.path for w in trained.trainable_weights]
+    assert trainable and all(p.startswith("output") for p in trainable)  # only the classifier
+    evaluate_main("transfer05_imagenet", build_model, SETTINGS, [
+        "--model", str(tmp_path / "models" / "transfer05_imagenet-2.h5"),
+        "--data", str(npz_path), "--results-dir", str(tmp_path / "results")])
+    assert "test accuracy" in capsys.readouterr().out
+
+
+def test_without_internet_the_imagenet_option_says_what_it_needs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from experiments.transfer05_imagenet.model import build_model
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise Exception("URL fetch failure")
+
+    network = build_model()
+    monkeypatch.setattr(keras.applications, "MobileNetV2", offline)
+    with pytest.raises(ModelFileError, match="internet"):
+        transfer.imagenet_features(network, np.zeros(1), "MobileNetV2")

@@ -1,0 +1,14 @@
+"""Evaluate saved_models/transfer05_imagenet.h5 on the 10,000 test images (forward pass only).
+
+    python -m experiments.transfer05_imagenet.test [--data PATH] [--model FILE]
+"""
+
+from pathlib import Path
+
+from common.evaluation import evaluate_main
+
+from .model import build_model
+from .train import SETTINGS
+
+if __name__ == "__main__":
+    evaluate_main(Path(__file__).parent.name, build_model, SETTINGS)
