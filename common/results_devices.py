@@ -14,6 +14,7 @@ from pathlib import Path
 
 from common.markdown import table
 from common.result_row import Row
+from common.results_lessons import section_of
 
 GPU_ROUNDS = "gpu"  # the folder of results/ that holds the GPU rounds
 
@@ -38,12 +39,12 @@ def _accuracy(row: Row | None) -> str:
 
 
 def render_devices(rows: Sequence[Row], rounds: dict[str, list[Row]]) -> str:
-    """One line a step of each dataset the rounds trained on: its training time (the train
-    command's wall time) and test accuracy on the main table's platform, then in each
-    round; '' where there is no round."""
+    """One line a step of each table (dataset or lesson) the rounds trained in: its
+    training time (the train command's wall time) and test accuracy on the main table's
+    platform, then in each round; '' where there is no round."""
     by_round = {name: {r.experiment: r for r in found} for name, found in rounds.items()}
-    datasets = {r.dataset for found in rounds.values() for r in found}
-    shown = [row for row in rows if row.dataset in datasets]  # '—' where a round has none
+    tables = {section_of(r) for found in rounds.values() for r in found}
+    shown = [row for row in rows if section_of(row) in tables]  # '—' where a round has none
     header = ["step", "training time", "test accuracy", "backend · device"]
     for name in by_round:
         header += [f"{name}: training time", "test accuracy", "backend · device"]

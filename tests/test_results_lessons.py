@@ -60,3 +60,15 @@ def test_xor_rows_link_their_loss_curves(tmp_path: Path) -> None:
     text = results_report.render_datasets(results.collect(tmp_path), charts="results/")
     assert "### XOR from scratch" in text
     assert "![xor01_numpy](results/xor01_numpy/train-x.curves.png)" in text
+
+
+def test_a_gpu_round_is_compared_only_with_the_table_it_trained_in(tmp_path: Path) -> None:
+    from common.results_devices import render_devices
+
+    add_run(tmp_path / "main", "exp01_baseline", "a", 0.75)
+    add_run(tmp_path / "main", "arch01_vgg", "b", 0.85)  # CIFAR-10 too, but a lesson's row
+    add_run(tmp_path / "round", "exp01_baseline", "c", 0.76)
+    text = render_devices(results.collect(tmp_path / "main"),
+                          {"round": results.collect(tmp_path / "round")})
+    assert "| exp01_baseline |" in text and "76.00%" in text
+    assert "arch01_vgg" not in text
