@@ -7,15 +7,22 @@
 #
 # In this order, each part in a time box of its own so a slow part cannot starve the rest
 # (seconds, overridable: ROUND_SERIES_S ...), 9 minutes at most from start to end:
-#   series   exp01-04 trained and tested (common.series, --devices all, fused steps)
-#            170, or 320 while there are no GPU recipes to train
-#   exp07    the speed run, trained and tested                                          90
-#   gpu      the GPU recipes (exp08, exp09: whichever exist), trained and tested       150
-#   bench    exp04's ms a step, one call a step against 50 (common.bench)               60
-#   profile  50 steps of exp04 and of exp07 as a TensorBoard trace (common.bench.profile) 45
+#                                                          with GPU recipes   without
+#   series   exp01-04 trained and tested (common.series,          150           320
+#            --devices all, fused steps)
+#   exp07    the speed run, trained and tested                       50            90
+#   gpu      the GPU recipes (exp08, then exp09, which reuses     the rest          -
+#            exp08's run as its first member), trained and tested  (>= 200)
+#   bench    exp04's ms a step, one call a step against 50           40            60
+#            (common.bench)
+#   profile  50 steps of exp04 and of exp07 as a TensorBoard         30            45
+#            trace (common.bench.profile)
 # and a one-screen summary. $OUT gets at most 8 files: summary.md, round.log, gpu.txt,
 # dmon.txt, results.tar.gz (every record and plot), models.tar.gz (the .h5 of the new
-# steps only), profile.tar.gz. Checked on a CPU (tests/test_gpu_script.py) with:
+# steps, those under 15 MiB: exp08's is ~51 MB, so its sha256 is in the summary instead),
+# profile.tar.gz. The tool sends the checkout's files, at most 64 MiB: saved_models/ is
+# more, and the round needs none of it (docs/speed.md). Checked on a CPU
+# (tests/test_gpu_script.py) with:
 #
 #   OUT=/tmp/round PYTHON=.venv/bin/python ROUND_DATA=tiny.npz ROUND_TINY=1 .ci/gpu-round.sh
 set -uo pipefail
@@ -86,27 +93,40 @@ new=()
 for folder in experiments/exp08_* experiments/exp09_*; do
   [ -d "$folder" ] && new+=("$(basename "$folder")")
 done
-series_s=$([ ${#new[@]} -gt 0 ] && echo 170 || echo 320)  # the GPU recipes' time, unused
+# the time boxes (seconds): the GPU recipes' time comes from the other parts when they exist
+read -r series_s exp07_s bench_s profile_s <<< \
+  "$([ ${#new[@]} -gt 0 ] && echo 150 50 40 30 || echo 320 90 60 45)"
+TOTAL_S=${ROUND_TOTAL_S:-540}  # the round's 9 minutes, less the packing at the end
 # shellcheck disable=SC2086  # the option strings split into words on purpose
 part series "${ROUND_SERIES_S:-$series_s}" "$PYTHON" -m common.series --experiments $STEPS \
   --results-dir "$work/results" --model-dir "$work/models" -- $TRAIN
-part exp07 "${ROUND_EXP07_S:-90}" bash -c "$(steps exp07_speedrun)"
-if [ ${#new[@]} -gt 0 ]; then
-  part gpu-recipes "${ROUND_GPU_S:-150}" bash -c "$(steps "${new[@]}")"
+part exp07 "${ROUND_EXP07_S:-$exp07_s}" bash -c "$(steps exp07_speedrun)"
+if [ ${#new[@]} -gt 0 ]; then  # what the series and exp07 left, less bench and profile
+  gpu_s=$((TOTAL_S - (SECONDS - START) - ${ROUND_BENCH_S:-$bench_s} - ${ROUND_PROFILE_S:-$profile_s}))
+  # shellcheck disable=SC2086  # as a series: time to target and FLOPs, like exp01-04's
+  part gpu-recipes "${ROUND_GPU_S:-$((gpu_s > 200 ? gpu_s : 200))}" "$PYTHON" -m common.series \
+    --fresh --experiments "${new[@]}" --results-dir "$work/results" --model-dir "$work/models" \
+    -- $TRAIN
 fi
 # shellcheck disable=SC2086
-part bench "${ROUND_BENCH_S:-60}" "$PYTHON" -m common.bench $BENCH --timings 2 \
+part bench "${ROUND_BENCH_S:-$bench_s}" "$PYTHON" -m common.bench $BENCH --timings 2 \
   --results-dir "$work/results"
 # shellcheck disable=SC2086
-part profile "${ROUND_PROFILE_S:-45}" "$PYTHON" -m common.bench.profile \
+part profile "${ROUND_PROFILE_S:-$profile_s}" "$PYTHON" -m common.bench.profile \
   --experiments $PROFILED --steps "$PROFILE_STEPS" --out "$work/profile"
 [ -n "$DMON" ] && kill "$DMON" 2> /dev/null
 
 # what comes back: at most 8 files, each well under 16 MiB
 tar -czf "$OUT/results.tar.gz" -C "$work" results
-if [ ${#new[@]} -gt 0 ]; then
-  (cd "$work/models" && tar -czf "$OUT/models.tar.gz" $(printf '%s.h5 ' "${new[@]}"))
-fi
+small=() large=()
+for name in "${new[@]}"; do  # a file over 15 MiB would not come back: its checksum does
+  file=$work/models/$name.h5
+  [ -f "$file" ] || continue
+  if [ "$(stat -c %s "$file")" -le $((15 << 20)) ]; then small+=("$name.h5"); else
+    large+=("$name.h5: $(($(stat -c %s "$file") >> 20)) MiB, sha256 $(sha256sum "$file" | cut -c1-64)")
+  fi
+done
+[ ${#small[@]} -gt 0 ] && (cd "$work/models" && tar -czf "$OUT/models.tar.gz" "${small[@]}")
 [ -d "$work/profile" ] && tar -czf "$OUT/profile.tar.gz" -C "$work" profile
 {
   echo "# GPU round: $(head -2 "$OUT/gpu.txt" | tail -1)"
@@ -121,5 +141,10 @@ fi
   "$PYTHON" -m common.round_summary "$work/results" 2>/dev/null
   echo
   tail -n +4 "$work/results/bench/steps.md" 2>/dev/null
+  if [ ${#large[@]} -gt 0 ]; then
+    echo
+    echo "Left on the device (over the 16 MiB a file that comes back; the records hold them):"
+    printf -- '- %s\n' "${large[@]}"
+  fi
 } > "$OUT/summary.md"
 cat "$OUT/summary.md"

@@ -36,10 +36,18 @@ def summary(results_dir: Path) -> str:
                       f"{train['train_seconds']:.1f} s" if train else "—",
                       f"{train['wall_seconds']:.1f} s" if train else "—",
                       train.get("epochs_run", "—"), settings.get("steps_per_call", "—"),
-                      settings.get("precision", "—"),
+                      settings.get("precision", "—"), _rate(train),
                       "—" if busy.get(name) is None else f"{busy[name]:.0f}%"])
     return table(["step", "test accuracy", "target", "met", "training (epochs)",
-                  "train command", "epochs", "steps a call", "precision", "GPU busy"], lines)
+                  "train command", "epochs", "steps a call", "precision",
+                  "training FLOP/s", "GPU busy"], lines)
+
+
+def _rate(train: dict) -> str:
+    """The training FLOPs (``common.flops``) over the epochs' seconds."""
+    if not train.get("train_flops") or not train.get("train_seconds"):
+        return "—"
+    return f"{train['train_flops'] / train['train_seconds'] / 1e12:.1f} T"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

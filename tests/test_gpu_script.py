@@ -39,18 +39,22 @@ def test_the_gpu_round_runs_each_part_and_brings_back_at_most_8_files(
         pytest.skip("the round is JAX's (pip install -r requirements-backends.txt)")
     out = tmp_path / "out"
     done = subprocess.run(
-        ["bash", ".ci/gpu-round.sh"], cwd=REPO, capture_output=True, text=True, timeout=900,
+        ["bash", ".ci/gpu-round.sh"], cwd=REPO, capture_output=True, text=True, timeout=1500,
         env={**os.environ, "OUT": str(out), "PYTHON": sys.executable, "ROUND_TINY": "1",
-             "ROUND_DATA": str(npz_path), "PROJECT_COMMIT": "1234567890ab"})
+             "ROUND_DATA": str(npz_path), "PROJECT_COMMIT": "1234567890ab",
+             "ROUND_GPU_S": "900"})  # exp08's 12.7M weights, 4 runs: minutes on a CPU
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     files = sorted(p.name for p in out.iterdir())
     assert len(files) <= 8 and all((out / f).stat().st_size < 16 << 20 for f in files)
     assert {"summary.md", "round.log", "gpu.txt", "dmon.txt", "results.tar.gz",
             "profile.tar.gz"} <= set(files)
-    assert "models.tar.gz" not in files  # no new steps: the known .h5 files stay behind
     summary = (out / "summary.md").read_text()
-    for part in ("series", "exp07", "bench", "profile"):
+    for part in ("series", "exp07", "gpu-recipes", "bench", "profile"):
         assert f"| {part} | 0 |" in summary, summary  # each part ran and ended well
+    # exp08's .h5 (~49 MiB at any data size) would not come back: its checksum does
+    assert "models.tar.gz" not in files and "- exp08_wide_residual.h5: 4" in summary
+    assert "exp08_wide_residual with seed 0 and this recipe: copied" in (
+        out / "round.log").read_text()  # exp09 reused exp08's run as its first member
     assert "Commit 1234567890ab" in summary and "ms a step" in summary
     assert "| exp01_baseline | " in summary and "| exp07_speedrun | " in summary
     with tarfile.open(out / "results.tar.gz") as tar:
@@ -61,5 +65,6 @@ def test_the_gpu_round_runs_each_part_and_brings_back_at_most_8_files(
     assert train["commit"] == "1234567890ab"  # the caller's commit, not a guess
     assert any(n.startswith("results/bench/steps-") for n in names)
     assert any(n.startswith("results/series-") for n in names)
+    assert any(n.startswith("results/exp09_gpu_ensemble/test-") for n in names)
     with tarfile.open(out / "profile.tar.gz") as tar:
         assert any(n.endswith(".xplane.pb") for n in tar.getnames())
