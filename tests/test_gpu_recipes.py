@@ -85,9 +85,13 @@ def copied(model: keras.Model):
 
 @pytest.fixture
 def float64():
+    # the global policy, once anything has read it, no longer follows floatx: set both
+    policy, floatx = keras.config.dtype_policy(), keras.config.floatx()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     yield
-    keras.config.set_floatx("float32")
+    keras.config.set_dtype_policy(policy)
+    keras.config.set_floatx(floatx)
 
 
 def network(seed: int = 0) -> keras.Model:
