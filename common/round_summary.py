@@ -47,7 +47,8 @@ def _rate(train: dict) -> str:
     """The training FLOPs (``common.flops``) over the epochs' seconds."""
     if not train.get("train_flops") or not train.get("train_seconds"):
         return "—"
-    return f"{train['train_flops'] / train['train_seconds'] / 1e12:.1f} T"
+    rate = train["train_flops"] / train["train_seconds"]
+    return f"{rate / 1e12:.1f} T" if rate >= 1e12 else f"{rate / 1e9:.0f} G"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

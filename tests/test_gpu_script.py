@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -57,6 +58,7 @@ def test_the_gpu_round_runs_each_part_and_brings_back_at_most_8_files(
         out / "round.log").read_text()  # exp09 reused exp08's run as its first member
     assert "Commit 1234567890ab" in summary and "ms a step" in summary
     assert "| exp01_baseline | " in summary and "| exp07_speedrun | " in summary
+    assert re.search(r"\| exp08_wide_residual \|.* \d+ G \| — \|", summary)  # FLOP/s
     with tarfile.open(out / "results.tar.gz") as tar:
         names = tar.getnames()
         record = next(n for n in names if n.startswith("results/exp07_speedrun/train-")
