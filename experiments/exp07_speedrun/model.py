@@ -9,6 +9,8 @@ BatchNormalization learns only a shift (no scale: the next convolution has one) 
 fast running statistics. The logits are divided by 9 before the softmax.
 """
 
+from collections.abc import Callable
+
 import keras
 import numpy as np
 from keras import layers
@@ -47,13 +49,15 @@ def conv_group(x: keras.KerasTensor, filters: int, name: str) -> keras.KerasTens
 
 
 def build_model(input_shape: tuple[int, int, int] = (32, 32, 3), classes: int = 10,
-                name: str = "exp07_speedrun") -> keras.Model:
+                name: str = "exp07_speedrun", group: Callable = conv_group,
+                widths: tuple[int, ...] = WIDTHS) -> keras.Model:
+    """The whitened stem, one ``group`` (x, filters, name) per width, the scaled head."""
     inputs = keras.Input(shape=input_shape, name="input")
     x = layers.Conv2D(2 * PATCH * PATCH * input_shape[-1], PATCH, padding="valid",
                       trainable=False, name="whiten")(inputs)  # set by initialize()
     x = layers.Activation("gelu", name="whiten_gelu")(x)
-    for i, filters in enumerate(WIDTHS, start=1):
-        x = conv_group(x, filters, f"group{i}")
+    for i, filters in enumerate(widths, start=1):
+        x = group(x, filters, f"group{i}")
     x = layers.GlobalMaxPooling2D(name="pool")(x)
     x = layers.Dense(classes, use_bias=False, kernel_initializer=small_uniform(),
                      name="logits")(x)

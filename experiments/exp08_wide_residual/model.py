@@ -12,7 +12,8 @@ BatchNormalization, logits / 9.
 import keras
 from keras import layers
 
-from experiments.exp07_speedrun.model import PATCH, TEMPERATURE, conv, small_uniform
+from experiments.exp07_speedrun.model import build_model as build_exp07
+from experiments.exp07_speedrun.model import conv
 
 WIDTHS = (128, 512, 512)
 # PyTorch's default momentum (0.1 there), airbench96's since June 2024 (step 7: 0.6).
@@ -42,15 +43,5 @@ def residual_group(x: keras.KerasTensor, filters: int, name: str) -> keras.Keras
 def build_model(input_shape: tuple[int, int, int] = (32, 32, 3), classes: int = 10,
                 name: str = "exp08_wide_residual",
                 widths: tuple[int, ...] = WIDTHS) -> keras.Model:
-    inputs = keras.Input(shape=input_shape, name="input")
-    x = layers.Conv2D(2 * PATCH * PATCH * input_shape[-1], PATCH, padding="valid",
-                      trainable=False, name="whiten")(inputs)  # set by initialize()
-    x = layers.Activation("gelu", name="whiten_gelu")(x)
-    for i, filters in enumerate(widths, start=1):
-        x = residual_group(x, filters, f"group{i}")
-    x = layers.GlobalMaxPooling2D(name="pool")(x)
-    x = layers.Dense(classes, use_bias=False, kernel_initializer=small_uniform(),
-                     name="logits")(x)
-    x = layers.Rescaling(1 / TEMPERATURE, name="temperature")(x)
-    outputs = layers.Activation("softmax", name="output")(x)
-    return keras.Model(inputs, outputs, name=name)
+    """Step 7's network with residual groups at these widths."""
+    return build_exp07(input_shape, classes, name, group=residual_group, widths=widths)
