@@ -31,11 +31,16 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
+def gpu_recipe_on_a_cpu(budget: str | None) -> bool:
+    """Whether a recipe made for a GPU (its budget says so) is about to run without one."""
+    return bool(budget) and "GPU" in budget and not accelerators()
+
+
 def cpu_estimate(name: str, budget: str | None, network: keras.Model, images: int,
                  results_dir: Path) -> str | None:
-    """One line for a GPU recipe about to train on ``images`` images (all its epochs) on a
-    machine without a GPU; None otherwise."""
-    if not budget or "GPU" not in budget or accelerators():
+    """One line for a GPU recipe about to train on ``images`` images (all its epochs, all
+    its networks) on a machine without a GPU; None otherwise."""
+    if not gpu_recipe_on_a_cpu(budget):
         return None
     flops = training_flops(network, images)
     rate = measured_rate(results_dir)

@@ -21,12 +21,16 @@ from pathlib import Path
 
 import keras
 
+from common.budget import cpu_estimate, gpu_recipe_on_a_cpu
+from common.data import load
+from common.datasets import get_dataset
 from common.errors import exit_on_user_error
 from common.export import save_model, saved_file
 from common.files import sha256_of
 from common.flops import forward_flops, training_flops
 from common.model_io import load_h5
 from common.paths import REPO_ROOT, relative
+from common.pipeline import split
 from common.provenance import git_commit, stamp
 from common.recipe_identity import NOT_RECIPE, model_config_sha256
 from common.records import new_record, read_records, wall_seconds, write_record
@@ -75,6 +79,17 @@ def finished_member(path: Path, member: str, seed: int, settings: Settings,
     return next((r for r in records if r["model_sha256"] == sha), None)
 
 
+def _say_what_a_cpu_costs(name: str, settings: Settings,
+                          build_member: Callable[..., keras.Model], run: RunOptions,
+                          untrained: int) -> None:
+    """An ensemble made for a GPU, about to train on a CPU: one line first, for all the
+    members still to train (each member's own run says its part again)."""
+    if untrained and gpu_recipe_on_a_cpu(settings.budget):
+        batches, _ = split(load(get_dataset(settings.dataset), run.data), settings, run)
+        print(cpu_estimate(name, settings.budget, build_member(),
+                           len(batches.x) * settings.epochs * untrained, run.results_dir))
+
+
 def _recipe_settings(settings: dict) -> dict:
     """The settings that make a member's recipe, as JSON reads them back: a recipe's but the
     precision (resolved only as a run starts) and what the record adds to the settings."""
@@ -93,8 +108,12 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     member_settings = replace(settings, idea=own.idea, target=own.target,
                               target_source=own.target_source, budget=own.budget,
                               inference=own.inference)  # saved as the member step saves
+    seeds = range(run.seed, run.seed + count)
+    untrained = sum(finished_member(member_path(name, member, seed, run.model_dir), member,
+                                    seed, member_settings, run) is None for seed in seeds)
+    _say_what_a_cpu_costs(name, settings, build_member, run, untrained)
     records, members, paths = [], [], []
-    for i, seed in enumerate(range(run.seed, run.seed + count), start=1):
+    for i, seed in enumerate(seeds, start=1):
         path = member_path(name, member, seed, run.model_dir)
         record = finished_member(path, member, seed, member_settings, run)
         if record is None:

@@ -164,7 +164,10 @@ def test_both_steps_train_test_and_reload_on_a_cpu_and_the_ensemble_is_its_membe
     train_ensemble_main("exp09_gpu_ensemble", "exp08_wide_residual", build_model,
                         build_ensemble, EXP09, MEMBERS,
                         ["--epochs", "1", "--limit", "48", "--data", str(npz_path), *where])
-    assert "made for one GPU · 2 min and this machine has none" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    first = said.index("exp09_gpu_ensemble was made for one GPU · 5 min and this machine")
+    assert first < said.index("member 1 of 3")  # one line for all three, before they start
+    assert "exp08_wide_residual was made for one GPU · 2 min" in said  # and each its own
     members = sorted((models / "exp09_gpu_ensemble_members").glob("seed*/*.h5"))
     assert len(members) == MEMBERS
     evaluate_main("exp08_wide_residual", build_model, SETTINGS,
