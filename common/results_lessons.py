@@ -24,8 +24,12 @@ LESSONS = {
 
 def section_of(row: Row) -> str:
     """The lesson a row belongs to, else its dataset."""
-    family = re.match(r"[a-z]+", row.experiment)
-    return family.group() if family and family.group() in LESSONS else row.dataset
+    return section_for(row.experiment, row.dataset)
+
+
+def section_for(experiment: str, dataset: str) -> str:
+    family = re.match(r"[a-z]+", experiment)
+    return family.group() if family and family.group() in LESSONS else dataset
 
 
 def render_architectures(rows: Sequence[Row]) -> str:

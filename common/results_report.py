@@ -12,6 +12,7 @@ from common.datasets import DATASETS
 from common.files import write_text_atomic
 from common.markdown import accuracy_cell, minutes, table
 from common.records import platform, wall_seconds
+from common.registry import experiment_names, find_experiment
 from common.result_row import Row
 from common.results_backends import accuracies_by_platform
 from common.results_lessons import (
@@ -19,6 +20,7 @@ from common.results_lessons import (
     loss_curve_links,
     render_architectures,
     render_transfer,
+    section_for,
     section_of,
     transfer_chart,
 )
@@ -122,21 +124,23 @@ def _chart_name(section: str) -> str:
         section, f"steps-{section}.png")
 
 
-def _section(section: str, group: list[Row], charts: str, devices: str) -> str:
+def _section(section: str, group: list[Row], charts: str, devices: str,
+             waiting: str = "") -> str:
+    """A table's section: its table, what has not run yet (``waiting``), its chart."""
     if section == "arch":
-        return (f"{render_architectures(group)}\n"
+        return (f"{render_architectures(group)}{waiting}\n"
                 f"![test accuracy of each architecture]({charts}{_chart_name(section)})\n")
     if section == "transfer":
-        return (f"{render_transfer(group)}\n"
+        return (f"{render_transfer(group)}{waiting}\n"
                 f"![test accuracy against labels a class]({charts}{_chart_name(section)})\n")
     if section == "xor":
-        return f"{render(group)}\n{loss_curve_links(group, charts)}"
+        return f"{render(group)}{waiting}\n{loss_curve_links(group, charts)}"
     series = f"{series_line(group)}\n\n" if section == "cifar10" else ""
     if section == "cifar10" and devices:
         series += ("The same steps on a GPU: the runs each GPU round brought back "
                    f"([{charts}gpu/]({charts}gpu/)), beside the table's own:\n\n"
                    f"{devices}\n")
-    return (f"{render(group)}\n{series}"
+    return (f"{render(group)}{waiting}\n{series}"
             f"![test accuracy of each step]({charts}{_chart_name(section)})\n")
 
 
@@ -145,8 +149,20 @@ def render_datasets(rows: Sequence[Row], charts: str = "", heading: str = "###",
     """One table per dataset and lesson; CIFAR-10's with the series line and the
     ``devices`` table (``results_devices``); each with its chart (``charts``: the chart
     links' folder)."""
-    return "\n".join(f"{heading} {_title(name)}\n\n{_section(name, group, charts, devices)}"
+    return "\n".join(f"{heading} {_title(name)}\n\n"
+                      f"{_section(name, group, charts, devices, not_run_yet(name, rows))}"
                       for name, group in by_section(rows))
+
+
+def not_run_yet(section: str, rows: Sequence[Row]) -> str:
+    """The experiments of ``section`` in this checkout that no row comes from, with the
+    budget each was made for: a line under the table, '' when there are none."""
+    shown = {row.experiment.rsplit("-", 1)[0] for row in rows}
+    waiting = [f"`{name}`" + (f" ({settings.budget})" if settings.budget else "")
+               for name in experiment_names() if name not in shown
+               and section_for(name, (settings := find_experiment(name).settings).dataset)
+               == section]
+    return f"\nNot run yet: {', '.join(waiting)}.\n" if waiting else ""
 
 
 def render_references(rows: Sequence[Row]) -> str:

@@ -72,3 +72,14 @@ def test_a_gpu_round_is_compared_only_with_the_table_it_trained_in(tmp_path: Pat
                           {"round": results.collect(tmp_path / "round")})
     assert "| exp01_baseline |" in text and "76.00%" in text
     assert "arch01_vgg" not in text
+
+
+def test_a_tables_experiments_without_runs_are_named_under_it(tmp_path: Path) -> None:
+    add_run(tmp_path, "exp01_baseline", "a", 0.75)
+    add_run(tmp_path, "transfer02_scratch", "b", 0.6, "cifar10_vehicles", 25)
+    rows = results.collect(tmp_path)
+    waiting = results_report.not_run_yet("cifar10", rows)
+    assert "`exp08_wide_residual` (one GPU · 2 min)" in waiting
+    assert "exp01_baseline" not in waiting and "arch01_vgg" not in waiting  # run; a lesson
+    assert "`transfer05_imagenet`" in results_report.not_run_yet("transfer", rows)
+    assert "transfer02_scratch" not in results_report.not_run_yet("transfer", rows)
