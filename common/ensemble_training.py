@@ -109,13 +109,12 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
                               target_source=own.target_source, budget=own.budget,
                               inference=own.inference)  # saved as the member step saves
     seeds = range(run.seed, run.seed + count)
-    untrained = sum(finished_member(member_path(name, member, seed, run.model_dir), member,
-                                    seed, member_settings, run) is None for seed in seeds)
-    _say_what_a_cpu_costs(name, settings, build_member, run, untrained)
-    records, members, paths = [], [], []
-    for i, seed in enumerate(seeds, start=1):
-        path = member_path(name, member, seed, run.model_dir)
-        record = finished_member(path, member, seed, member_settings, run)
+    paths = [member_path(name, member, seed, run.model_dir) for seed in seeds]
+    found = [finished_member(path, member, seed, member_settings, run)  # read once
+             for seed, path in zip(seeds, paths, strict=True)]
+    _say_what_a_cpu_costs(name, settings, build_member, run, found.count(None))
+    records, members = [], []
+    for i, (seed, path, record) in enumerate(zip(seeds, paths, found, strict=True), start=1):
         if record is None:
             print(f"\nmember {i} of {count}: {member} with seed {seed}")
             train(member, build_member, member_settings,
@@ -125,7 +124,6 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
             print(f"member {i} of {count}: {relative(path)} is trained "
                   f"({relative(record['_path'])})")
         records.append(record)
-        paths.append(path)
         trained = load_h5(path, f"python -m experiments.{name}.train")
         if member_settings.inference is not None:  # saved inside its test-time views
             trained = trained.get_layer(member)
