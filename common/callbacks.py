@@ -29,19 +29,22 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 
 
 class EpochStats(keras.callbacks.Callback):
-    """Add the epoch's wall time and learning rate to the logs, so the CSV keeps them;
-    ``epoch_seconds`` keeps the unrounded times (the benchmark's)."""
+    """Add the epoch's wall time, the process's CPU time over it and the learning rate to
+    the logs, so the CSV keeps them; ``epoch_seconds`` keeps the unrounded times (the
+    benchmark's). CPU time / (wall time x cores) is the share of the machine the run had:
+    near 1 on an idle machine, lower when other work took cores (``common.records``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.epoch_seconds: list[float] = []
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._start = time.perf_counter()
+        self._start, self._cpu = time.perf_counter(), time.process_time()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch_seconds.append(time.perf_counter() - self._start)
         if logs is not None:
             logs["seconds"] = round(self.epoch_seconds[-1], 2)
+            logs["cpu_seconds"] = round(time.process_time() - self._cpu, 2)
             lr = self.model.optimizer.learning_rate
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))

@@ -1,22 +1,30 @@
 """Checkpoints and resume: a run backs itself up every epoch, and the same command
 continues it from the last completed epoch, exactly as if it had not stopped.
 
-The backup folder ``saved_models/checkpoints/<name>/`` holds ``run.json`` (the options and
-start time), Keras' ``BackupAndRestore`` state, ``history.csv`` (one line per finished
-epoch) and ``kept.weights.h5`` (the epoch that will be saved).
+Each run has its own backup folder, ``saved_models/checkpoints/<file stem>-seed<S>/`` (the
+stem names the experiment, its variant and the options that differ: ``Settings.file_stem``),
+so different seeds and options train side by side; the run holds an OS lock on it
+(``claim``) while it lives. The folder holds ``run.json`` (the options and start time),
+``owner.json`` (the process), Keras' ``BackupAndRestore`` state, ``history.csv`` (one line
+per finished epoch) and ``kept.weights.h5`` (the epoch that will be saved).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import filelock
 import keras
 
 from common.errors import UserError
 from common.files import atomic_path, write_json_atomic
+from common.paths import relative
 from common.pipeline import EpochShuffledBatches
 from common.provenance import now_iso, stamp
 from common.records import read_history
@@ -116,25 +124,112 @@ def resume_callbacks(state_dir: Path, batches: EpochShuffledBatches, keep_last: 
     return callbacks
 
 
+def claim(state_dir: Path) -> filelock.BaseFileLock:
+    """Hold the OS lock of the backup in ``state_dir`` for as long as this process runs
+    (the OS releases it when the process ends, however it ends). The same run started
+    again stops here with one line naming the process that holds it."""
+    state_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(state_dir.with_name(state_dir.name + ".lock"))
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        owner = _read_json(state_dir / "owner.json") or {}
+        raise UserError(
+            f"this run is already training (process {owner.get('pid', '?')}, started "
+            f"{owner.get('started', '?')}; backup {relative(state_dir)}): wait for it to "
+            f"finish, or stop it and run the same command again to resume") from None
+    state_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(state_dir / "owner.json", {"pid": os.getpid(), "started": now_iso()})
+    return lock
+
+
 def start_or_resume(state_dir: Path, options: dict, added_later: dict) -> dict:
-    """Create or reload the bookkeeping of a run that may be resumed later.
+    """Create or reload the bookkeeping of a run that may be resumed later (its caller
+    holds the backup's lock, ``claim``); a backup that cannot be read is one line.
 
     added_later: options newer than some backups, with the value such a backup ran with.
     """
     state_file = state_dir / "run.json"
-    if state_file.is_file() and not read_history(state_dir / "history.csv"):
+    history = _readable_history(state_dir)
+    if state_file.is_file() and not history:
         shutil.rmtree(state_dir)  # stopped before its first epoch: nothing to resume
+        state_dir.mkdir(parents=True)
     if state_file.is_file():
-        run = json.loads(state_file.read_text())
+        run = _read_json(state_file)
+        if not isinstance(run, dict) or not isinstance(run.get("options"), dict) or not all(
+                key in run for key in ("started", "started_stamp", "resumed")):
+            raise _unreadable(state_dir, "run.json is not a backup's bookkeeping")
         run["options"] = {**added_later, **run["options"]}
         if run["options"] != options:
-            raise UserError(f"an interrupted run with other options ({run['options']}) is "
-                            f"backed up in {state_dir}; rerun with those options to resume "
-                            f"it, or add --fresh to discard it")
+            differ = ", ".join(f"{k} {run['options'].get(k)!r} there, {options.get(k)!r} here"
+                               for k in sorted(run["options"].keys() | options.keys())
+                               if run["options"].get(k) != options.get(k))
+            raise UserError(f"an interrupted run with other options is backed up in "
+                            f"{relative(state_dir)} ({differ}): rerun with its options to "
+                            f"resume it, or add --fresh to discard it")
         run["resumed"] += 1
-        print(f"resuming the interrupted run started {run['started']}")
+        print(f"resuming the interrupted run started {run['started']} "
+              f"({len(next(iter(history.values())))} epochs done)")
     else:
         run = {"options": options, "started": now_iso(), "started_stamp": stamp(),
                "resumed": 0}
     write_json_atomic(state_file, run)
     return run
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _readable_history(state_dir: Path) -> dict[str, list[float]]:
+    """The backup's per-epoch history; an unreadable one (two writers, a half line, an
+    edit) stops the run with the remedy."""
+    try:
+        history = read_history(state_dir / "history.csv")
+    except (ValueError, KeyError, TypeError, OSError) as err:
+        raise _unreadable(state_dir, f"history.csv: {err}") from None
+    if len({len(column) for column in history.values()}) > 1:
+        raise _unreadable(state_dir, "history.csv has rows of different lengths")
+    state_file = state_dir / "run.json"
+    if history and state_file.is_file() and _read_json(state_file) is None:
+        raise _unreadable(state_dir, "run.json is not JSON")
+    return history
+
+
+def _unreadable(state_dir: Path, why: str) -> UserError:
+    return UserError(f"the backup in {relative(state_dir)} cannot be read ({why}); add "
+                     f"--fresh to discard it and start this run over")
+
+
+class WriteError(UserError):
+    """A file of the run could not be written (no space, no permission)."""
+
+    # Leave at once: h5py, after a failed write, can crash the interpreter's shutdown
+    # (a segmentation fault seen with a full disk)
+    exit_at_once = True
+
+
+@contextmanager
+def reported_write_errors(state_dir: Path) -> Iterator[None]:
+    """Turn a failed write (no space, no permission) into one line: what could not be
+    written, the free space there, and that the same command resumes from the backup."""
+    try:
+        yield
+    except OSError as err:
+        where = Path(err.filename) if err.filename else state_dir
+        try:
+            free = f"{shutil.disk_usage(_existing(where)).free / 2**20:.0f} MB free there"
+        except OSError:
+            free = "free space unknown"
+        raise WriteError(f"could not write {relative(where)}: {err.strerror or err} ({free}); "
+                         f"make room, then run the same command again: it resumes from the "
+                         f"last complete backup ({relative(state_dir)})") from None
+
+
+def _existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path

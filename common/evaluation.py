@@ -66,22 +66,33 @@ class TestOptions:
         "the .h5 to evaluate", type=Path))
     data: str | None = field(default=None, metadata=option(
         "'keras', 'auto', a folder, archive or .npz (default ${data_env}, else auto)"))
-    precision: str = field(default="auto", metadata=option(
-        "what the layers compute in: auto (as in training) = mixed_float16 on a GPU, "
-        "mixed_bfloat16 on a CPU with bf16 instructions (faster: docs/speed.md), else float32; "
-        "float32 = plain Keras' forward pass", choices=PRECISIONS))
+    precision: str = field(default="float32", metadata=option(
+        "what the layers compute in: float32 = plain Keras' forward pass, the figure "
+        "keras.models.load_model reproduces; auto = as in training (mixed_bfloat16 on a CPU "
+        "with bf16 instructions, mixed_float16 on a GPU), faster, and the table marks it",
+        choices=PRECISIONS))
     results_dir: Path = field(default=RESULTS_DIR, metadata=option(argparse.SUPPRESS, type=Path))
 
 
 def evaluate_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
-                  argv: Sequence[str] | None = None) -> None:
-    """Command-line entry: parse options, evaluate, report problems as one line."""
+                  argv: Sequence[str] | None = None, variants: Sequence[Settings] = ()) -> None:
+    """Command-line entry: parse options (``--recipe``: the .h5 of one of the named
+    ``variants``), evaluate, report problems as one line."""
+    named = {"default": settings, **{v.variant: v for v in variants}}
+    pick = argparse.ArgumentParser(add_help=False)
+    if variants:
+        pick.add_argument("--recipe", choices=list(named), default="default",
+                          help="whose .h5 is the default --model: the step's own recipe, or "
+                               "a variant's (default %(default)s)")
+    chosen = named[getattr(pick.parse_known_args(argv)[0], "recipe", "default")]
     title = get_dataset(settings.dataset).title
+    stem = chosen.file_stem(name)
     parser = argparse.ArgumentParser(
-        prog=f"python -m experiments.{name}.test",
-        description=f"Evaluate saved_models/{settings.file_stem(name)}.h5 on the {title} "
-                    f"test images (forward pass only) and record the result.")
-    add_options(parser, TestOptions(model=MODELS_DIR / f"{settings.file_stem(name)}.h5"),
+        prog=f"python -m experiments.{name}.test", parents=[pick],
+        description=f"Evaluate saved_models/{stem}.h5 on the {title} test images (forward "
+                    f"pass only). Writes a test record, confusion.png and predictions.png to "
+                    f"results/{name}/ (python -m common.results then shows it).")
+    add_options(parser, TestOptions(model=MODELS_DIR / f"{stem}.h5"),
                 {"data_env": get_dataset(settings.dataset).data_env})
     args = parser.parse_args(argv)
     exit_on_user_error(lambda: evaluate_saved(name, build_model, settings, args))

@@ -68,6 +68,20 @@ def read_history(path: Path) -> dict[str, list[float]]:
     return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
 
 
+def cpu_use(history: dict[str, list[float]]) -> dict:
+    """The process's CPU seconds over the epochs and the share of the machine's cores they
+    are (``common.callbacks.EpochStats``); {} for a history from before they were kept."""
+    if "cpu_seconds" not in history:
+        return {}
+    cpu, wall = sum(history["cpu_seconds"]), sum(history["seconds"])
+    return {"cpu_seconds": round(cpu, 1),
+            "cpu_share": round(cpu / (wall * usable_cores()), 3) if wall else None}
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 # How a (read) train record is shown wherever it is shown
 
 def wall_seconds(train: dict) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import Field, asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import keras
@@ -87,6 +87,9 @@ class Settings:
     # The machine and time the recipe was made for, e.g. "2 CPU cores · 60 min" or
     # "one GPU · 2 min": its epochs are what that budget holds. None: not made to a budget.
     budget: str | None = None
+    # A named variant of the step's recipe (e.g. "slides": the lecture's own recipe, run
+    # beside ours with --recipe slides); saved as <name>-<variant>.h5, a row of its own.
+    variant: str | None = None
 
     def __post_init__(self) -> None:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -114,6 +117,8 @@ class Settings:
             del out["budget"]
         if self.labels_per_class is None:  # likewise
             del out["labels_per_class"]
+        if self.variant is None:  # likewise
+            del out["variant"]
         if not self.alternate_flips:  # likewise
             del out["alternate_flips"]
         if self.not_decayed == NOT_DECAYED:  # likewise
@@ -124,14 +129,38 @@ class Settings:
             out["augmentation"] = [_layer_summary(layer) for layer in self.augmentation()]
         return out
 
-    def file_stem(self, name: str) -> str:
-        """What experiment ``name`` saves this recipe as: ``<name>``, or with a label
-        budget ``<name>-<labels_per_class>`` (each budget its own .h5 and row)."""
-        return name if self.labels_per_class is None else f"{name}-{self.labels_per_class}"
+    def file_stem(self, name: str, default: Settings | None = None, limit: int | None = None
+                  ) -> str:
+        """What experiment ``name`` saves this recipe as: ``<name>``, with its variant
+        (``-slides``) and label budget (``-25``): each its own .h5 and row. Options that
+        differ from the ``default`` recipe, and a ``limit``, are named too
+        (``exp01_baseline-epochs1-limit512``): a quick look never replaces the step's .h5."""
+        parts = [name, self.variant, self.labels_per_class]
+        if default is not None:
+            parts += [f"{_flag(f)}{_short(getattr(self, f.name))}" for f in fields(self)
+                      if "help" in f.metadata and f.name != "labels_per_class"
+                      and _short(getattr(self, f.name)) != _short(getattr(default, f.name))]
+        parts.append(limit and f"limit{limit}")
+        return "-".join(str(p) for p in parts if p is not None and p != "")
 
     def saved_model(self, network: keras.Model) -> keras.Model:
         """What the .h5 holds for this trained ``network``."""
         return network if self.inference is None else self.inference(network)
+
+
+def slides_recipe(settings: Settings, **changes: object) -> Settings:
+    """The lecture slides' own training recipe for the step ``settings`` trains (its
+    network, dataset and target), as a variant named "slides" (``--recipe slides``):
+    Adam at its defaults (learning rate 1e-3, constant), batch 32, 25 epochs, no label
+    smoothing or weight decay, 10% held out for validation (the slides'
+    ``validation_split=0.1``; here a class-balanced tenth, ``common.pipeline``), and the
+    last epoch's weights (``fit`` returns those). ``changes`` are the step's own on top."""
+    slides = {"epochs": 25, "batch_size": 32, "learning_rate": 1e-3, "optimizer": "adam",
+              "schedule": "constant", "label_smoothing": 0.0, "weight_decay": 0.0,
+              "val_fraction": 0.1, "keep": "last", "budget": None, "augmentation": None,
+              "alternate_flips": False, "lookahead": None}
+    return replace(settings, variant="slides", idea=f"{settings.idea}: the slides' recipe",
+                   **{**slides, **changes})
 
 
 @dataclass(frozen=True)
@@ -166,22 +195,54 @@ class RunOptions:
         argparse.SUPPRESS, type=Path))
     results_dir: Path = field(default=RESULTS_DIR, metadata=option(
         argparse.SUPPRESS, type=Path))
+    # The recipe the options changed (the step's, or its --recipe variant): the saved
+    # file's name says what differs from it (``Settings.file_stem``). Set by ``parse``.
+    recipe_default: Settings | None = None
 
 
-def parse(name: str, settings: Settings, argv: Sequence[str] | None
-          ) -> tuple[Settings, RunOptions]:
-    """The effective recipe and run options of ``python -m experiments.<name>.train``."""
+def parse(name: str, settings: Settings, argv: Sequence[str] | None,
+          variants: Sequence[Settings] = ()) -> tuple[Settings, RunOptions]:
+    """The effective recipe and run options of ``python -m experiments.<name>.train``;
+    ``--recipe`` picks one of the named ``variants`` in place of ``settings``."""
+    named = {"default": settings, **{v.variant: v for v in variants}}
+    chosen = named[_recipe_option(named).parse_known_args(argv)[0].recipe]
     parser = argparse.ArgumentParser(
-        prog=f"python -m experiments.{name}.train",
-        description=f"Train {name} ({settings.idea}{_target(settings)}) "
-                    f"on {get_dataset(settings.dataset).title} and save "
-                    f"saved_models/{name}.h5.",
+        prog=f"python -m experiments.{name}.train", parents=[_recipe_option(named)],
+        description=f"Train {name} ({chosen.idea}{_target(chosen)}) "
+                    f"on {get_dataset(chosen.dataset).title} and save "
+                    f"saved_models/{chosen.file_stem(name)}.h5 (other options than the "
+                    f"recipe's: a file named by them, e.g. {name}-epochs1-limit512.h5), "
+                    f"a run record and curves in results/{name}/.",
         epilog="An interrupted run resumes from its last completed epoch when the same "
-               "command is run again; --fresh discards that and starts over.")
-    add_options(parser, settings)
-    add_options(parser, RunOptions(), {"data_env": get_dataset(settings.dataset).data_env})
+               "command is run again; --fresh discards that and starts over. Runs of "
+               "other seeds or options train side by side, each with its own backup.")
+    add_options(parser, chosen)
+    add_options(parser, RunOptions(), {"data_env": get_dataset(chosen.dataset).data_env})
     args = parser.parse_args(argv)
-    return from_args(settings, args), from_args(RunOptions(), args)
+    return from_args(chosen, args), replace(from_args(RunOptions(), args),
+                                            recipe_default=chosen)
+
+
+def _recipe_option(named: dict[str, Settings]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    if len(named) > 1:
+        parser.add_argument("--recipe", choices=list(named), default="default", help=(
+            "which recipe: default (the step's own) or " + ", ".join(
+                f"{k} ({v.idea})" for k, v in named.items() if k != "default")
+            + " (default %(default)s)"))
+    else:
+        parser.set_defaults(recipe="default")
+    return parser
+
+
+def _flag(f: Field) -> str:
+    return f.metadata.get("flag", "--" + f.name.replace("_", "-")).removeprefix("--")
+
+
+def _short(value: object) -> str:
+    if isinstance(value, float):
+        return format(value, "g")
+    return name_of(value) if callable(value) else str(value)
 
 
 def _target(settings: Settings) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 
 from common.budget import cpu_estimate
 from common.callbacks import EpochStats, StopOnNonFiniteLoss
-from common.checkpoints import resume_callbacks, start_or_resume
+from common.checkpoints import claim, reported_write_errors, resume_callbacks, start_or_resume
 from common.data import Splits, load, scale
 from common.datasets import get_dataset
 from common.devices import Placement
@@ -39,7 +39,7 @@ from common.pipeline import EpochShuffledBatches, fit_inputs, split
 from common.precision import resolve_precision
 from common.provenance import git_commit
 from common.recipe_identity import recipe
-from common.records import read_history
+from common.records import cpu_use, read_history
 from common.settings import KEPT, RunOptions, Settings, parse
 from common.training_copy import training_copy
 
@@ -59,9 +59,10 @@ ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
 
 
 def train_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
-               argv: Sequence[str] | None = None) -> None:
-    """Command-line entry: parse options, train, report problems as one line."""
-    settings, run = parse(name, settings, argv)
+               argv: Sequence[str] | None = None, variants: Sequence[Settings] = ()) -> None:
+    """Command-line entry: parse options (``--recipe`` picks one of the named
+    ``variants``), train, report problems as one line."""
+    settings, run = parse(name, settings, argv, variants)
     exit_on_user_error(lambda: train(name, build_model, settings, run))
 
 
@@ -93,36 +94,51 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
             network, settings, precision, len(batches) * settings.epochs,
             steps_per_execution=placement.steps_per_execution, steps_per_call=steps)
         inputs, validation_batch, ends = fit_data(fitted, batches, validation, steps)
-        fitted.fit(inputs, epochs=settings.epochs, validation_data=validation,
-                   validation_batch_size=validation_batch,
-                   callbacks=_callbacks(settings, run, backup["dir"], batches, placement, ends),
-                   shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
-                   verbose=placement.verbose)
+        with reported_write_errors(backup["dir"]):
+            fitted.fit(inputs, epochs=settings.epochs, validation_data=validation,
+                       validation_batch_size=validation_batch,
+                       callbacks=_callbacks(settings, run, backup["dir"], batches, placement,
+                                            ends),
+                       shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
+                       verbose=placement.verbose)
         fitted.load_weights((placement.scratch or backup["dir"]) / "kept.weights.h5")
         network.set_weights(copy.get_weights())  # the trained values, in the stock layers
     if not placement.writer:
         placement.release()
         return {}
-    return _save_and_record(name, network, settings, run, data, (batches, validation),
-                            backup, {"commit": commit, "precision": precision,
-                                     "speedups": speedups, "devices": device_names,
-                                     "wall_start": wall_start,
-                                     "processes": placement.processes})
+    with reported_write_errors(backup["dir"]):
+        return _save_and_record(name, network, settings, run, data, (batches, validation),
+                                    backup, {"commit": commit, "precision": precision,
+                                         "speedups": speedups, "devices": device_names,
+                                         "wall_start": wall_start,
+                                         "processes": placement.processes})
 
 
 def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool,
                  steps: int) -> dict:
-    """The run's backup folder and bookkeeping: a fresh one, or the interrupted run's
-    (``--fresh`` discards it); the other processes of a run only read process 0's."""
-    state_dir = run.model_dir / "checkpoints" / settings.file_stem(name)
+    """The run's own backup folder (its file stem and seed) and bookkeeping: a fresh one,
+    or the interrupted run's (``--fresh`` discards it, never a live run's: the lock comes
+    first); the other processes of a run only read process 0's."""
+    stem = file_stem(name, settings, run)
+    state_dir = run.model_dir / "checkpoints" / f"{stem}-seed{run.seed}"
     if run.tensorboard and importlib.util.find_spec("tensorboard") is None:
         raise UserError("--tensorboard needs the tensorboard package: "
                         "pip install -r requirements.txt")
-    if run.fresh and writer:
-        shutil.rmtree(state_dir, ignore_errors=True)
+    if not writer:
+        return {"dir": state_dir, "stem": stem}
+    lock = claim(state_dir)  # held until this process ends
+    if run.fresh:
+        for path in state_dir.iterdir():
+            if path.name != "owner.json":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
     options = {**_options(settings, run), "steps_per_call": steps}  # the backup's layout
-    state = start_or_resume(state_dir, options, ADDED_LATER) if writer else {}
-    return {**state, "dir": state_dir}
+    state = start_or_resume(state_dir, options, ADDED_LATER)
+    return {**state, "dir": state_dir, "stem": stem, "lock": lock}
+
+
+def file_stem(name: str, settings: Settings, run: RunOptions) -> str:
+    """What the run saves as: saved_models/<stem>.h5 (``Settings.file_stem``)."""
+    return settings.file_stem(name, run.recipe_default, run.limit)
 
 
 def fit_data(fitted: keras.Model, batches: EpochShuffledBatches, validation: tuple,
@@ -162,7 +178,7 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
     epochs = len(history["loss"])
     best_epoch = epochs if settings.keep == "last" else int(np.argmax(history["val_accuracy"])) + 1
     saved = settings.saved_model(network)  # the network, or e.g. its test-time averaging
-    model_path = save_model(saved, run.model_dir / f"{settings.file_stem(name)}.h5")
+    model_path = save_model(saved, run.model_dir / f"{backup['stem']}.h5")  # atomically
     described = {**settings.describe(), "precision": made["precision"], **made["speedups"],
                  "loss": "categorical_crossentropy", "kept": KEPT[settings.keep]}
     data_record = {**data.describe(), "train": len(batches.x), "validation": len(validation[0]),
@@ -178,6 +194,7 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
         "val_accuracy": history["val_accuracy"][best_epoch - 1],
         "train_accuracy": history["accuracy"][best_epoch - 1],
         "train_seconds": round(sum(history["seconds"]), 1),
+        **cpu_use(history),
         "wall_seconds": round(time.perf_counter() - made["wall_start"], 1),  # this invocation
         "devices": made["devices"], "processes": made["processes"],
         "resumed": backup["resumed"], "started": backup["started"],
@@ -188,7 +205,7 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
           f"accuracy {history['val_accuracy'][best_epoch - 1]:.4f}; training took "
           f"{sum(history['seconds']):.0f} s")
     print(f"saved {relative(model_path)} and {relative(record_path)}")
-    model_option = "" if settings.labels_per_class is None else f" --model {relative(model_path)}"
+    model_option = "" if backup["stem"] == name else f" --model {relative(model_path)}"
     print(f"next: python -m experiments.{name}.test{model_option}")
     return json.loads(record_path.read_text())
 

@@ -1,11 +1,11 @@
 """Train step 1: the slides' baseline CNN (target 74%).
 
-    python -m experiments.exp01_baseline.train [--epochs N --batch-size B --data PATH --seed S]
+    python -m experiments.exp01_baseline.train [--recipe slides] [--seed S ...]
 """
 
 from pathlib import Path
 
-from common.settings import Settings
+from common.settings import Settings, slides_recipe
 from common.training import train_main
 
 from .model import build_model
@@ -21,5 +21,9 @@ SETTINGS = Settings(
     label_smoothing=0.1,
 )
 
+# The slides' own recipe for this step (--recipe slides): what the step's README compares
+SLIDES = slides_recipe(SETTINGS)
+VARIANTS = (SLIDES,)
+
 if __name__ == "__main__":
-    train_main(Path(__file__).parent.name, build_model, SETTINGS)
+    train_main(Path(__file__).parent.name, build_model, SETTINGS, variants=VARIANTS)

@@ -1,6 +1,6 @@
 """Evaluate saved_models/exp02_batchnorm.h5 on the 10,000 test images (forward pass only).
 
-    python -m experiments.exp02_batchnorm.test [--data PATH] [--model FILE]
+    python -m experiments.exp02_batchnorm.test [--recipe slides] [--data PATH] [--model FILE]
 """
 
 from pathlib import Path
@@ -8,7 +8,7 @@ from pathlib import Path
 from common.evaluation import evaluate_main
 
 from .model import build_model
-from .train import SETTINGS
+from .train import SETTINGS, VARIANTS
 
 if __name__ == "__main__":
-    evaluate_main(Path(__file__).parent.name, build_model, SETTINGS)
+    evaluate_main(Path(__file__).parent.name, build_model, SETTINGS, variants=VARIANTS)

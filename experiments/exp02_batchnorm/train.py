@@ -1,11 +1,11 @@
 """Train step 2: the baseline plus BatchNormalization (target 79%).
 
-    python -m experiments.exp02_batchnorm.train [--epochs N --batch-size B --data PATH --seed S]
+    python -m experiments.exp02_batchnorm.train [--recipe slides] [--seed S ...]
 """
 
 from pathlib import Path
 
-from common.settings import Settings
+from common.settings import Settings, slides_recipe
 from common.training import train_main
 
 from .model import build_model
@@ -29,5 +29,9 @@ SETTINGS = Settings(
     keep="last",
 )
 
+# The slides' own recipe for this step (--recipe slides): what the step's README compares
+SLIDES = slides_recipe(SETTINGS)
+VARIANTS = (SLIDES,)
+
 if __name__ == "__main__":
-    train_main(Path(__file__).parent.name, build_model, SETTINGS)
+    train_main(Path(__file__).parent.name, build_model, SETTINGS, variants=VARIANTS)

@@ -1,6 +1,6 @@
 """Train step 4: exp03's network on randomly transformed images, many more epochs (88%).
 
-    python -m experiments.exp04_augmentation.train [--epochs N --batch-size B --data PATH]
+    python -m experiments.exp04_augmentation.train [--recipe slides] [--seed S ...]
 
 The slides' ImageDataGenerator, the modern way: Keras preprocessing layers that run in
 front of the network during training only (the saved .h5 is the bare network).
@@ -12,7 +12,7 @@ import keras
 from keras import layers
 
 from common.augmentation import WholePixelTranslation
-from common.settings import Settings
+from common.settings import Settings, slides_recipe
 from common.training import train_main
 
 from .model import build_model
@@ -52,5 +52,19 @@ SETTINGS = Settings(
     augmentation=augmentation,
 )
 
+
+def slides_augmentation() -> list[keras.layers.Layer]:
+    """The slides show ImageDataGenerator without its arguments; these are those of Keras'
+    own classic CIFAR-10 example (horizontal_flip, width/height_shift_range 0.1, its
+    default fill_mode "nearest"), as preprocessing layers."""
+    return [layers.RandomFlip("horizontal"),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="nearest")]
+
+
+# The slides' own recipe for this step (--recipe slides): "many more epochs" than step 3's
+# 25 (their count is not given: 50 chosen), the slides' augmentation as above
+SLIDES = slides_recipe(SETTINGS, epochs=50, augmentation=slides_augmentation)
+VARIANTS = (SLIDES,)
+
 if __name__ == "__main__":
-    train_main(Path(__file__).parent.name, build_model, SETTINGS)
+    train_main(Path(__file__).parent.name, build_model, SETTINGS, variants=VARIANTS)
