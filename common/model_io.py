@@ -49,6 +49,11 @@ def load_h5(path: Path, train_command: str,
     try:
         model = keras.models.load_model(path)
     except Exception as err:  # h5py, JSON and Keras errors all mean "unreadable"
+        if "safe_mode" in str(err) or "Lambda" in str(err):
+            raise ModelFileError(
+                f"refused to load {path}: it holds a Lambda layer, Python code that Keras "
+                f"runs only when told the file is trusted (safe_mode=False); no experiment "
+                f"of this project saves one") from None
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ModelFileError(f"cannot read {path} ({reason[:200]}); it may be truncated "
                              f"or not a Keras .h5; {hint}") from None

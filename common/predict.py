@@ -1,7 +1,8 @@
 """Classify your own images with a trained experiment.
 
     python -m common.predict --model saved_models/exp04_augmentation.h5 cat.jpg dog.png
-    python -m common.predict --model saved_models/exp01_baseline.h5 photos/*.jpg --out grid.png
+    python -m common.predict --model saved_models/exp01_baseline.h5 photos/*.jpg \
+        --out outputs/grid.png
 
 Any size and mode (JPEG, PNG, grayscale, RGBA, palette) is read, converted to the model's
 dataset's image shape (CIFAR-10: RGB, 32x32; "image2pixel" in the slides) and captioned
@@ -65,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dataset", choices=sorted(DATASETS),
                         help="the dataset the model was trained on (default: found from the "
                              "experiment name or the model's shapes)")
-    parser.add_argument("--out", type=Path, help="also write a captioned grid to this PNG")
+    parser.add_argument("--out", type=Path, help="also write a captioned grid to this PNG "
+                        "(e.g. outputs/grid.png: outputs/ is ignored by git)")
     args = parser.parse_args(argv)
     exit_on_user_error(lambda: sys.exit(predict(args)))
 
@@ -73,8 +75,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 def predict(args: argparse.Namespace) -> int:
     """Classify ``args.images``; return the exit status (1 if any file failed)."""
     from common.model_io import load_h5
+    from common.registry import experiment_for
 
-    model = load_h5(args.model, f"python -m experiments.{args.model.stem}.train")
+    experiment = experiment_for(args.model.stem)
+    model = load_h5(args.model, f"python -m experiments.{experiment}.train" if experiment
+                    else "an experiment's train command (python -m experiments.<name>.train)")
     dataset = dataset_of(model, args.model, args.dataset)
     classes = dataset.class_names
     if not 1 <= args.top <= len(classes):

@@ -12,10 +12,12 @@ import copy
 import functools
 import hashlib
 import subprocess
+import sys
+import types
 
 from common.data_identity import identity
 from common.paths import REPO_ROOT
-from common.recipe_identity import recipe_settings, with_id
+from common.recipe_identity import network_identity, recipe, recipe_settings, with_id
 
 # What runs recorded before these settings existed ran with
 SETTINGS_BEFORE = {"optimizer": "adam", "keep": "best", "weight_decay": 0.0,
@@ -39,25 +41,91 @@ def upgraded(record: dict) -> dict:
         if str(settings["optimizer"]).lower() in ("adam", "sgd"):  # once written "Adam"
             settings["optimizer"] = str(settings["optimizer"]).lower()  # not a recipe's own
         r.setdefault("wall_seconds", r.get("train_seconds"))
-        if "recipe" not in r:  # before recipes were recorded: the network is its model.py
-            code = model_code(r["experiment"], str(r.get("commit", "")))
-            r["recipe"] = with_id({
-                "settings": recipe_settings(settings),
-                "data": identity({"sha256": None, **r["data"]}),
-                "model_code_sha256": hashlib.sha256(code.encode()).hexdigest()})
+        r["recipe"] = _recipe(r)
     return r
+
+
+def _recipe(train: dict) -> dict:
+    """One identity whatever the record's age: an image classifier's recipe is made again
+    from its parts by today's rule (``recipe_identity.recipe``). Its network is the config
+    hash it recorded; a record from before those names its model.py, which is today's
+    network where that code (and that of the models it imports) is unchanged since."""
+    name, old = train["experiment"], train.get("recipe")
+    if name not in _classifiers():  # XOR's lessons name their own recipe
+        return old if old is not None else with_id({"settings": recipe_settings(
+            train["settings"]), "data": identity({"sha256": None, **train["data"]})})
+    network = (old or {}).get("model_config_sha256")
+    if network is None:
+        commit = str(train.get("commit") or "unknown").removesuffix("+dirty")
+        code = model_code(name, commit)
+        network = (network_identity(name) if code and code == model_code(name, "")
+                   else network_at(name, commit)
+                   or "model.py " + hashlib.sha256(code.encode()).hexdigest())
+    return recipe(train["settings"], {"sha256": None, **train["data"]}, network)
+
+
+@functools.cache
+def network_at(experiment: str, commit: str) -> str | None:
+    """The identity of the network ``experiment``'s model.py built at ``commit`` (and the
+    model.py files of that commit it imports), built with today's ``common``; None where
+    that code no longer builds or cannot be read."""
+    import keras  # the experiments' code is read on demand, as is Keras
+
+    from common.recipe_identity import model_config_sha256
+    try:
+        modules = _modules_at(experiment, commit, {})
+        saved = {name: sys.modules.get(name) for name in modules}
+        sys.modules.update(modules)
+        try:
+            return model_config_sha256(modules[_module(experiment)].build_model())
+        finally:
+            for name, module in saved.items():
+                sys.modules.pop(name) if module is None else sys.modules.update({name: module})
+            keras.backend.clear_session()
+    except Exception:  # noqa: BLE001 - old code that no longer builds: told by its code
+        return None
+
+
+def _module(experiment: str) -> str:
+    return f"experiments.{experiment}.model"
+
+
+def _modules_at(experiment: str, commit: str, made: dict) -> dict:
+    """experiments.<name>.model as of ``commit`` for ``experiment`` and what it imports."""
+    source = _source(experiment, commit)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            if (len(parts) == 3 and parts[0] == "experiments" and parts[2] == "model"
+                    and _module(parts[1]) not in made):
+                _modules_at(parts[1], commit, made)
+    module = types.ModuleType(_module(experiment))
+    saved = {name: sys.modules.get(name) for name in made}
+    sys.modules.update(made)  # its imports of other models find theirs of that commit
+    try:
+        exec(compile(source, f"{commit}:experiments/{experiment}/model.py", "exec"),
+             module.__dict__)
+    finally:
+        for name, old in saved.items():
+            sys.modules.pop(name) if old is None else sys.modules.update({name: old})
+    made[_module(experiment)] = module
+    return made
+
+
+@functools.cache
+def _classifiers() -> frozenset[str]:
+    from common.registry import experiment_names  # the experiments' code, read on demand
+    return frozenset(experiment_names())
 
 
 @functools.cache
 def model_code(experiment: str, commit: str) -> str:
-    """The experiment's model.py at ``commit``, without comments and docstrings, followed
-    by that of every experiment whose model it imports (exp04 builds exp03's network);
-    '' where git cannot show it (no repository, unknown commit)."""
-    spec = f"{commit.removesuffix('+dirty')}:experiments/{experiment}/model.py"
+    """The experiment's model.py at ``commit`` ('': as the working tree has it now),
+    without comments and docstrings, followed by that of every experiment whose model it
+    imports (exp04 builds exp03's network); '' where it cannot be read (no repository,
+    unknown commit)."""
     try:
-        source = subprocess.run(["git", "show", spec], cwd=REPO_ROOT, capture_output=True,
-                                text=True, timeout=10, check=True).stdout
-        tree = ast.parse(source)
+        tree = ast.parse(_source(experiment, commit))
     except (OSError, subprocess.SubprocessError, SyntaxError):
         return ""
     imported = []
@@ -73,3 +141,14 @@ def model_code(experiment: str, commit: str) -> str:
                 imported.append(parts[1])
     return "\n".join([ast.dump(tree), *(model_code(name, commit) for name in imported
                                          if name != experiment)])
+
+
+@functools.cache
+def _source(experiment: str, commit: str) -> str:
+    """experiments/<experiment>/model.py at ``commit``, or in the working tree ('')."""
+    relative_path = f"experiments/{experiment}/model.py"
+    if not commit:
+        return (REPO_ROOT / relative_path).read_text()
+    return subprocess.run(["git", "show", f"{commit.removesuffix('+dirty')}:{relative_path}"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=10,
+                          check=True).stdout

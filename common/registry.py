@@ -23,6 +23,17 @@ class Experiment:
     name: str
     build_model: Callable[[], keras.Model]
     settings: Settings
+    variants: tuple[Settings, ...] = ()  # named variants of the recipe (train.py's VARIANTS)
+
+    def recipe(self, variant: str | None = None) -> Settings:
+        """The step's recipe, or its named ``variant``'s (ValueError naming the known)."""
+        if variant is None:
+            return self.settings
+        for settings in self.variants:
+            if settings.variant == variant:
+                return settings
+        raise ValueError(f"{self.name} has no recipe {variant!r}: "
+                         f"use one of {[v.variant for v in self.variants]}")
 
 
 def experiment_names(folder: Path = EXPERIMENTS_DIR) -> list[str]:
@@ -33,9 +44,9 @@ def experiment_names(folder: Path = EXPERIMENTS_DIR) -> list[str]:
 
 def experiment_for(file_stem: str) -> str | None:
     """The experiment whose train command saves ``<file_stem>.h5``: its name, or with a
-    label budget ``<name>-<N>`` (``Settings.file_stem``); None for another file."""
-    base, dash, budget = file_stem.rpartition("-")
-    name = base if dash and budget.isdigit() else file_stem
+    variant, label budget or other options ``<name>-...`` (``Settings.file_stem``); None
+    for another file."""
+    name = file_stem.split("-")[0]
     return name if name in experiment_names() else None
 
 
@@ -52,4 +63,5 @@ def find_experiment(name: str) -> Experiment:
         raise ValueError(f"unknown experiment {name!r}: use one of {experiment_names()}")
     model = importlib.import_module(f"experiments.{name}.model")
     train = importlib.import_module(f"experiments.{name}.train")
-    return Experiment(name, model.build_model, train.SETTINGS)
+    return Experiment(name, model.build_model, train.SETTINGS,
+                      tuple(getattr(train, "VARIANTS", ())))

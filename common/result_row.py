@@ -6,13 +6,15 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
+SHARED_BELOW = 0.8  # a run with less of its machine's cores shared them with other work
+
 
 @dataclass
 class Row:
     experiment: str
     idea: str
     target: float | None
-    accuracies: list[float]  # one per distinct trained model
+    accuracies: list[float]  # one per seed: the mean of that seed's runs
     params: int | None
     epochs: list[int]
     train_seconds: list[float]
@@ -33,10 +35,34 @@ class Row:
     images_per_second: float | None = None  # the latest run's training rate
     labels_per_class: int | None = None  # a label budget's row (transfer learning)
     budget: str | None = None  # what the recipe was made for (Settings.budget)
+    # seeds run more than once: seed -> [(test accuracy, machine, date)] of each run
+    replications: dict = field(default_factory=dict)
+    variant: str | None = None  # a named variant of the recipe (Settings.variant)
+    test_precisions: list[str] = field(default_factory=lambda: ["float32"])
+    recipe: dict | None = None  # the row's recipe (a train record's "recipe")
+    # each run's share of the machine's cores (CPU time / wall time x cores); None: not
+    # recorded (runs before CPU time was kept)
+    cpu_shares: list[float | None] = field(default_factory=list)
+    # False where no run has the recipe the experiment's code defines today: the row then
+    # shows its newest full run's, and says so
+    todays_recipe: bool = True
 
     @property
     def mean(self) -> float:
         return statistics.fmean(self.accuracies)
+
+    @property
+    def precision_mark(self) -> str:
+        """'' where the row's test figures are plain Keras' float32 forward pass (what
+        load_model reproduces); otherwise which precision computed them."""
+        other = [p for p in self.test_precisions if p != "float32"]
+        return (f" ({', '.join(other)} test)" if other else "") + (
+            "" if self.todays_recipe else " (an earlier recipe: not run with today's yet)")
+
+    @property
+    def shared_machine(self) -> bool:
+        """Whether a run's time was measured with less than 80% of the machine's cores."""
+        return any(share is not None and share < SHARED_BELOW for share in self.cpu_shares)
 
     @property
     def met(self) -> bool | None:

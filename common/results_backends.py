@@ -1,10 +1,8 @@
 """The results' "By backend" section: each step's current recipe under each Keras backend.
 
-A row of the main table holds one recipe, precision included, and runs under another backend
-usually differ from it in precision alone (``--precision auto`` picks bfloat16 for
-TensorFlow on a CPU with bf16 instructions, float32 for JAX and PyTorch there); they are
-listed under "Earlier recipes". This module finds them; ``results_report.render_by_backend``
-sets them side by side.
+A row of the main table holds one recipe on one platform; the recipe's runs under another
+backend are listed under it (``common.results``; older records differed in precision too).
+This module finds them; ``results_report.render_by_backend`` sets them side by side.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ def accuracies_by_platform(row: Row) -> dict[str, list[float]]:
     if len(row.platforms) == 1:  # the row's own runs (of several platforms: not told apart)
         found[row.platforms[0]] = list(row.accuracies)
     for accuracy, train in row.earlier:  # another backend's runs of the row's recipe
-        if (set(train.get("_differs", [])) <= {"precision"}
+        if (set(train.get("_differs", [])) <= {"precision", "backend"}
                 and platform(train) not in row.platforms):
             found.setdefault(platform(train), []).append(accuracy)
     return found

@@ -40,7 +40,7 @@ def render_architectures(rows: Sequence[Row]) -> str:
           f"{row.forward_flops / 1e6:.0f} M" if row.forward_flops else "—",
           f"{row.images_per_second:.0f}" if row.images_per_second else "—",
           ", ".join(map(str, row.epochs)) or "—", minutes(row.train_seconds),
-          row.budget or "—", accuracy_cell(row.accuracies)] for row in rows])
+          row.budget or "—", accuracy_cell(row.accuracies) + row.precision_mark] for row in rows])
 
 
 def budgets(rows: Sequence[Row]) -> list[int]:

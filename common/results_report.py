@@ -11,7 +11,6 @@ from common import plots
 from common.datasets import DATASETS
 from common.files import write_text_atomic
 from common.markdown import accuracy_cell, minutes, table
-from common.records import platform, wall_seconds
 from common.registry import experiment_names, find_experiment
 from common.result_row import Row
 from common.results_backends import accuracies_by_platform
@@ -24,21 +23,7 @@ from common.results_lessons import (
     section_of,
     transfer_chart,
 )
-
-
-def render_earlier(rows: Sequence[Row]) -> str:
-    """Runs of earlier recipes: what was tried before the current settings, and what
-    differs (``recipe_identity.differences``)."""
-    return table(
-        ["experiment", "test accuracy", "seed", "epochs", "batch", "optimizer", "learning rate",
-         "label smoothing", "weight decay", "precision", "backend · device", "training time",
-         "commit", "differs from the current recipe in"],
-        [[row.experiment, f"{accuracy:.2%}", r["seed"], r["epochs_run"],
-          r["settings"].get("batch_size", "—"), r["settings"]["optimizer"],
-          r["settings"].get("learning_rate", "—"), r["settings"]["label_smoothing"],
-          r["settings"]["weight_decay"], r["settings"].get("precision", "—"), platform(r),
-          minutes(wall_seconds(r)), r["commit"], ", ".join(r.get("_differs", [])) or "—"]
-         for row in rows for accuracy, r in row.earlier])
+from common.results_runs import render_earlier, render_replications
 
 
 def series_line(rows: Sequence[Row]) -> str:
@@ -93,9 +78,11 @@ def render(rows: Sequence[Row]) -> str:
         ["experiment", "idea", "target", "test accuracy", "met", "parameters", "epochs",
          "training time", "made for", "backend · device", "data", "date"],
         [[row.experiment, row.idea or "—", percent(row.target) if row.target else "—",
-          accuracy_cell(row.accuracies), {True: "yes", False: "**no**", None: "—"}[row.met],
+          accuracy_cell(row.accuracies) + row.precision_mark,
+          {True: "yes", False: "**no**", None: "—"}[row.met],
           f"{row.params:,}" if row.params else "—", ", ".join(map(str, row.epochs)) or "—",
-          minutes(row.train_seconds), row.budget or "—",
+          minutes(row.train_seconds) + (" (shared machine)" if row.shared_machine else ""),
+          row.budget or "—",
           "; ".join(row.platforms) or "—", row.data, row.date]
          for row in rows])
 
@@ -208,8 +195,10 @@ def write_readme(rows: Sequence[Row], results_dir: Path, devices: str = "") -> P
         "Test accuracy is on the test images of the row's data (CIFAR-10's 10,000; its "
         "animals' 6,000 or vehicles' 4,000 in transfer learning), measured by each "
         "experiment's test entry point; with several seeds it is mean ± standard deviation "
-        "(n, min–max). Training time is the train command's wall time (for a resumed run, "
-        "the sum of its epoch times). Made for: the budget a recipe's epochs were chosen "
+        "(n, min–max; a seed run again counts once). Training time is the train command's wall "
+        "time (for a resumed run, the sum of its epoch times); \"shared machine\": a run had "
+        "less than 80% of the machine's cores (its CPU time says so), so a user waits less. "
+        "Made for: the budget a recipe's epochs were chosen "
         "to fit (its `Settings.budget`); —: the slides' own recipe.\n\n"
         f"{render_datasets(rows, heading='##', devices=devices)}\n"
         "## What each step changed\n\n"
@@ -224,14 +213,18 @@ def write_readme(rows: Sequence[Row], results_dir: Path, devices: str = "") -> P
         "confusion matrix (`confusion.png`) and captioned test images (`predictions.png`).\n\n"
         + (f"## By backend\n\nTest accuracy of each step's recipe under each Keras "
            f"backend: the table's own runs, and other backends' runs that differ from them in "
-           f"precision alone (listed under Earlier recipes):\n\n"
+           f"precision alone (listed under Other recipes):\n\n"
            f"{by_backend}\n" if by_backend else "")
         + (f"## Against the source\n\n{references}\n" if references else "")
         + f"## Records behind each row\n\n{sources}\n"
-        + (f"\n## Earlier recipes\n\nRuns with other settings than the row's latest, "
-           f"or another network in the experiment's model.py at their commit (kept, not "
-           f"averaged in):\n\n{render_earlier(rows)}" if render_earlier(rows)
-           else ""))
+        + (f"\n## Replications\n\nSeeds run more than once: each run of the seed, its "
+           f"machine and date (the row counts the seed once, with the mean of its runs):"
+           f"\n\n{render_replications(rows)}" if render_replications(rows) else "")
+        + (f"\n## Other recipes\n\nRuns of other settings than the recipe each "
+           f"experiment's code defines today (other options, --limit quick looks, earlier "
+           f"recipes), another network in the experiment's model.py at their commit, or "
+           f"the row's recipe on another backend (kept, not averaged in):\n\n"
+           f"{render_earlier(rows)}" if render_earlier(rows) else ""))
     target = results_dir / "README.md"
     write_text_atomic(target, text)
     return target

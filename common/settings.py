@@ -197,7 +197,7 @@ class RunOptions:
         argparse.SUPPRESS, type=Path))
     # The recipe the options changed (the step's, or its --recipe variant): the saved
     # file's name says what differs from it (``Settings.file_stem``). Set by ``parse``.
-    recipe_default: Settings | None = None
+    recipe_default: Settings | None = field(default=None, compare=False)
 
 
 def parse(name: str, settings: Settings, argv: Sequence[str] | None,

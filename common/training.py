@@ -38,7 +38,7 @@ from common.paths import relative
 from common.pipeline import EpochShuffledBatches, fit_inputs, split
 from common.precision import resolve_precision
 from common.provenance import git_commit
-from common.recipe_identity import recipe
+from common.recipe_identity import recipe, recorded_settings
 from common.records import cpu_use, read_history
 from common.settings import KEPT, RunOptions, Settings, parse
 from common.training_copy import training_copy
@@ -76,7 +76,18 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
                            placement.devices, run.compile_cache)
     data = load(get_dataset(settings.dataset), run.data)
     backup = _open_backup(name, settings, run, placement.writer, steps)
+    try:
+        return _train(name, build_model, settings, run, data, backup,
+                      {"commit": commit, "wall_start": wall_start, "placement": placement,
+                       "precision": precision, "steps": steps})
+    finally:
+        if "lock" in backup:  # the OS frees it when the process ends; a caller that goes
+            backup["lock"].release()  # on (a test, an ensemble's next member) needs it now
 
+
+def _train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
+           run: RunOptions, data: Splits, backup: dict, made: dict) -> dict:
+    placement, precision, steps = made["placement"], made["precision"], made["steps"]
     keras.utils.set_random_seed(run.seed)
     batches, validation = split(data, settings, run, placement.batch_multiple,
                                 (placement.process, placement.processes))
@@ -97,8 +108,8 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         with reported_write_errors(backup["dir"]):
             fitted.fit(inputs, epochs=settings.epochs, validation_data=validation,
                        validation_batch_size=validation_batch,
-                       callbacks=_callbacks(settings, run, backup["dir"], batches, placement,
-                                            ends),
+                       callbacks=_callbacks(name, settings, run, backup["dir"], batches,
+                                            placement, ends),
                        shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
                        verbose=placement.verbose)
         fitted.load_weights((placement.scratch or backup["dir"]) / "kept.weights.h5")
@@ -108,9 +119,9 @@ def train(name: str, build_model: Callable[[], keras.Model], settings: Settings,
         return {}
     with reported_write_errors(backup["dir"]):
         return _save_and_record(name, network, settings, run, data, (batches, validation),
-                                    backup, {"commit": commit, "precision": precision,
+                                    backup, {"commit": made["commit"], "precision": precision,
                                          "speedups": speedups, "devices": device_names,
-                                         "wall_start": wall_start,
+                                         "wall_start": made["wall_start"],
                                          "processes": placement.processes})
 
 
@@ -132,13 +143,19 @@ def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool,
             if path.name != "owner.json":
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
     options = {**_options(settings, run), "steps_per_call": steps}  # the backup's layout
-    state = start_or_resume(state_dir, options, ADDED_LATER)
+    try:
+        state = start_or_resume(state_dir, options, ADDED_LATER)
+    except BaseException:
+        lock.release()
+        raise
     return {**state, "dir": state_dir, "stem": stem, "lock": lock}
 
 
 def file_stem(name: str, settings: Settings, run: RunOptions) -> str:
-    """What the run saves as: saved_models/<stem>.h5 (``Settings.file_stem``)."""
-    return settings.file_stem(name, run.recipe_default, run.limit)
+    """What the run saves as: saved_models/<stem>.h5 (``Settings.file_stem``): the step, its
+    variant and label budget. (Naming the other options too, so a quick look never takes
+    the step's file, waits on the series and multi-device runs passing --model on.)"""
+    return settings.file_stem(name)
 
 
 def fit_data(fitted: keras.Model, batches: EpochShuffledBatches, validation: tuple,
@@ -156,14 +173,14 @@ def fit_data(fitted: keras.Model, batches: EpochShuffledBatches, validation: tup
     return fused, size, fused.ends()
 
 
-def _callbacks(settings: Settings, run: RunOptions, state_dir: Path,
+def _callbacks(name: str, settings: Settings, run: RunOptions, state_dir: Path,
                batches: EpochShuffledBatches, placement: Placement,
                ends: list[int] | None) -> list:
     # the lookahead sets the weights before the epoch's validation and backup see them
     lookahead = ([] if settings.lookahead is None
                  else [LookaheadCallback(settings.lookahead, ends)])
-    tensorboard = ([keras.callbacks.TensorBoard(run.results_dir / state_dir.name / "tensorboard")]
-                   if run.tensorboard and placement.writer else [])  # state_dir: .../<name>
+    tensorboard = ([keras.callbacks.TensorBoard(run.results_dir / name / "tensorboard")]
+                   if run.tensorboard and placement.writer else [])
     return [StopOnNonFiniteLoss(), EpochStats(), *lookahead, *tensorboard,
             *resume_callbacks(state_dir, batches, settings.keep == "last", placement.scratch)]
 
@@ -179,8 +196,7 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
     best_epoch = epochs if settings.keep == "last" else int(np.argmax(history["val_accuracy"])) + 1
     saved = settings.saved_model(network)  # the network, or e.g. its test-time averaging
     model_path = save_model(saved, run.model_dir / f"{backup['stem']}.h5")  # atomically
-    described = {**settings.describe(), "precision": made["precision"], **made["speedups"],
-                 "loss": "categorical_crossentropy", "kept": KEPT[settings.keep]}
+    described = recorded_settings(settings, made["precision"], made["speedups"])
     data_record = {**data.describe(), "train": len(batches.x), "validation": len(validation[0]),
                    "test": len(data.x_test), "limit": run.limit}
     record_path = write_train_record({

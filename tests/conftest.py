@@ -127,3 +127,17 @@ def run_under(backend: str, args: list[str], timeout: int = 600,
                           env={**os.environ, "KERAS_BACKEND": backend, **env})
     assert done.returncode == 0, done.stderr[-3000:]
     return done
+
+
+def saved_h5(folder: Path, name: str) -> Path:
+    """The one .h5 a run of experiment ``name`` saved in ``folder``: ``<name>.h5``, or named
+    by the options it ran with (``<name>-epochs2-...h5``: ``Settings.file_stem``)."""
+    [path] = [p for p in Path(folder).glob(f"{name}*.h5")
+              if p.stem == name or p.stem.startswith(f"{name}-")]
+    return path
+
+
+def backup_dir(folder: Path, name: str) -> Path:
+    """The one backup folder of a run of experiment ``name`` under ``folder``/checkpoints."""
+    [path] = [p for p in (Path(folder) / "checkpoints").glob(f"{name}*-seed*") if p.is_dir()]
+    return path

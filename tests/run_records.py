@@ -17,6 +17,17 @@ def train_record(experiment: str, sha: str, seed: int, target: float = 0.74) -> 
             "data": {"dataset": "cifar10", "source": "cifar10-jpeg.tar.gz", "sha256": JPEG}}
 
 
+def today_record(experiment: str, sha: str, seed: int, **data: object) -> dict:
+    """A training run of the recipe ``experiment``'s code defines today (its SETTINGS and
+    network, as a default run records them), seed ``seed``; ``data`` adds to its data."""
+    from common.recipe_identity import network_identity, recorded_settings
+    from common.registry import find_experiment
+    settings = recorded_settings(find_experiment(experiment).settings, "float32")
+    record = train_record(experiment, sha, seed)
+    return record | {"settings": settings, "commit": sha, "data": {**record["data"], **data},
+                     "recipe": {"model_config_sha256": network_identity(experiment)}}
+
+
 def eval_record(experiment: str, sha: str, accuracy: float, when: str) -> dict:
     """A test of model ``sha`` at ``when``, with two classes' accuracies."""
     per_class = {"airplane": accuracy, "cat": accuracy - 0.2}

@@ -152,7 +152,8 @@ def test_two_processes_train_one_model_and_process_0_alone_writes(
 def test_a_killed_process_stops_the_other_at_once_and_the_rerun_resumes(
         tmp_path: Path, npz_path: Path) -> None:
     pytest.importorskip("jax")
-    history_csv = tmp_path / "devices2" / "models" / "checkpoints" / NAME / "history.csv"
+    history_csv = (tmp_path / "devices2" / "models" / "checkpoints" / f"{NAME}-seed0"
+                   / "history.csv")
     first, second = start_processes(tmp_path, npz_path, epochs=4)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and first.poll() is None:  # epoch 1 backed up

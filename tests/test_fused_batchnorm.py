@@ -18,6 +18,7 @@ from common.training import train_main
 from common.training_copy import inference_copy
 from experiments.exp02_batchnorm.model import build_model as build_exp02
 from experiments.exp02_batchnorm.train import SETTINGS as EXP02
+from tests.conftest import saved_h5
 
 pytestmark = pytest.mark.skipif(not fused_kernel_available(),
                                 reason="the fused kernel is TensorFlow's")
@@ -93,13 +94,13 @@ def test_trained_batchnorm_model_reloads_as_stock_keras(tmp_path: Path, npz_path
                ["--epochs", "1", "--batch-size", "16", "--precision", "mixed_bfloat16",
                 "--data", str(npz_path), "--model-dir", str(tmp_path / "models"),
                 "--results-dir", str(tmp_path / "results")])
-    reloaded = keras.models.load_model(tmp_path / "models" / "exp02_batchnorm.h5")
+    reloaded = keras.models.load_model(saved_h5(tmp_path / "models", "exp02_batchnorm"))
     norms = [lyr for lyr in reloaded.layers if "BatchNormalization" in type(lyr).__name__]
     assert norms and all(type(lyr) is keras.layers.BatchNormalization for lyr in norms)
     # the moving statistics were updated from the data (Keras starts them at 0 and 1)
     assert not np.allclose(norms[0].moving_mean.numpy(), 0.0)
     data = load_cifar10(str(npz_path))
-    plain = keras.models.load_model(tmp_path / "models" / "exp02_batchnorm.h5")
+    plain = keras.models.load_model(saved_h5(tmp_path / "models", "exp02_batchnorm"))
     fused = inference_copy(reloaded, "float32")
     assert any(type(lyr) is FusedBatchNormalization for lyr in fused.layers)
     np.testing.assert_array_equal(

@@ -144,7 +144,7 @@ def test_an_older_record_differs_in_its_settings_not_in_its_wording(filled: Path
              "keep": "best", "weight_decay": 0.0, "optimizer": "adam",
              "label_smoothing": 0.0}  # what older runs ran with
     write_record(filled, "exp03_deeper_l2", "train-new", train_record("exp03_deeper_l2", "new", 4)
-                 | {"recipe": {"id": "new", "settings": newer, "model_config_sha256": "n"}})
+                 | {"settings": newer, "recipe": {"model_config_sha256": "n"}})
     write_record(filled, "exp03_deeper_l2", "test-new",
                  eval_record("exp03_deeper_l2", "new", 0.8, "2026-11-24T12:00:00"))
     exp03 = results.collect(filled)[2]
@@ -153,8 +153,8 @@ def test_an_older_record_differs_in_its_settings_not_in_its_wording(filled: Path
 
 def test_an_ensemble_of_two_recipes_says_what_differs(filled: Path) -> None:
     """An ensemble's record names its recipe by id only; its settings tell it apart."""
-    for name, seed, precision in [("e1", 3, "float32"), ("e2", 4, "mixed_bfloat16")]:
-        settings = {"epochs": 12, "members": 2, "precision": precision}
+    for name, seed, epochs in [("e1", 3, 12), ("e2", 4, 16)]:
+        settings = {"epochs": epochs, "members": 2, "precision": "float32"}
         write_record(filled, "exp06_ensemble", f"train-{name}",
                      train_record("exp06_ensemble", name, seed)
                      | {"settings": settings,
@@ -162,5 +162,28 @@ def test_an_ensemble_of_two_recipes_says_what_differs(filled: Path) -> None:
         write_record(filled, "exp06_ensemble", f"test-{name}",
                      eval_record("exp06_ensemble", name, 0.84, f"2026-11-2{seed}T12:00:00"))
     exp06 = results.collect(filled)[-1]
-    assert [r["_differs"] for _, r in exp06.earlier] == [["precision"]]
+    assert [r["_differs"] for _, r in exp06.earlier] == [["epochs"]]
 
+
+
+def test_a_default_run_today_joins_every_committed_row() -> None:
+    """For every experiment, the recipe a default run records today (its SETTINGS, the
+    committed data, build_model()) is that of its row in the committed results, whatever
+    the age of the records pooled there: a newcomer's run joins the row, nothing trained."""
+    from common.paths import RESULTS_DIR
+    from common.recipe_identity import default_recipe
+    from common.registry import experiment_names
+
+    checked, earlier = [], []
+    for row in results.collect(RESULTS_DIR):
+        experiment = row.experiment.split("-")[0]
+        if experiment not in experiment_names() or row.recipe is None:
+            continue  # XOR names its own recipe
+        today = default_recipe(experiment, row.recipe["data"], row.variant,
+                               row.labels_per_class)
+        assert (today["id"] == row.recipe["id"]) == row.todays_recipe, row.experiment
+        (checked if row.todays_recipe else earlier).append(experiment)
+    assert {"exp01_baseline", "exp03_deeper_l2", "exp06_ensemble", "arch01_vgg"} <= set(checked)
+    # the one row whose recipe changed since its only run (fmnist01's settings, which it
+    # shares, moved to 30 epochs on 98% of the images): the table says so
+    assert earlier == ["fmnist02_batchnorm"]

@@ -19,6 +19,7 @@ import pytest
 
 from common.hardware import cpu_name
 from common.training import train_main
+from tests.conftest import saved_h5
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "reshaping_reference.json").read_text())
 FLAGS = set(Path("/proc/cpuinfo").read_text().split()) if Path("/proc/cpuinfo").is_file() else set()
@@ -53,7 +54,7 @@ def test_training_reproduces_the_weights_from_before_the_reshaping(
                ["--epochs", "2", "--batch-size", "16", "--seed", "3", "--precision", precision,
                 "--data", str(npz_path), "--model-dir", str(tmp_path / "m"),
                 "--results-dir", str(tmp_path / "r")])
-    got = layer_digest(tmp_path / "m" / f"{name}.h5")
+    got = layer_digest(saved_h5(tmp_path / "m", name))
     expected = REFERENCE["runs"][f"{name}/{precision}"]
     assert got.keys() == expected.keys()
     if SAME_MACHINE:

@@ -9,8 +9,8 @@ import pytest
 from common import results
 from common import results_backends as by_backend
 from common import results_report as report
-from common.records import read_records, write_record
-from tests.run_records import eval_record, train_record
+from common.records import platform, read_records, write_record
+from tests.run_records import eval_record, today_record, train_record
 
 
 def test_rows_average_seeds_and_flag_targets(filled: Path) -> None:
@@ -71,7 +71,7 @@ def test_earlier_recipes_are_listed_not_averaged(filled: Path) -> None:
     assert report.series_minutes([exp01, exp02]) == pytest.approx((690 + 660) / 60)
     results.main(["--results-dir", str(filled)])
     readme = (filled / "README.md").read_text()
-    assert "## Earlier recipes" in readme and "Whole series" in readme
+    assert "## Other recipes" in readme and "Whole series" in readme
 
 
 def test_series_line_names_every_machine_its_runs_trained_on(filled: Path) -> None:
@@ -91,24 +91,38 @@ def test_series_line_names_every_machine_its_runs_trained_on(filled: Path) -> No
                          "unknown CPU, ? cores).")
 
 
-@pytest.mark.parametrize("retest_precision", [None, "float32", "mixed_bfloat16"])
-def test_row_follows_the_model_evaluated_last_not_the_run_trained_last(
-        filled: Path, retest_precision: str | None) -> None:
-    # A newer recipe was trained and tested, then the older model was restored and retested
-    # (in any precision: a bf16 retest marks it as the latest as much as a float32 one).
-    newer = train_record("exp01_baseline", "new", 3) | {"settings": {"batch_size": 128},
+def test_the_row_is_todays_recipe_not_the_run_made_last(filled: Path) -> None:
+    # Two seeds of the recipe exp01's code defines today, then a newer run of another recipe
+    # (other options) and a quick look (--limit), each tested after them: the row stays.
+    for sha, seed in (("t1", 4), ("t2", 5)):
+        write_record(filled, "exp01_baseline", f"train-{sha}",
+                     today_record("exp01_baseline", sha, seed))
+        write_record(filled, "exp01_baseline", f"test-{sha}",
+                     eval_record("exp01_baseline", sha, 0.75, f"2026-11-2{seed}T11:00:00"))
+    newer = train_record("exp01_baseline", "new", 8) | {"settings": {"batch_size": 32},
                                                         "commit": "new"}
-    newer["finished"] = "2026-11-29T10:00:00"
-    write_record(filled, "exp01_baseline", "train-new", newer)
-    write_record(filled, "exp01_baseline", "test-new",
-                 eval_record("exp01_baseline", "new", 0.70, "2026-11-29T11:00:00"))
-    retest = eval_record("exp01_baseline", "b", 0.76, "2026-11-29T12:00:00")
-    if retest_precision:
-        retest["precision"] = retest_precision
-    write_record(filled, "exp01_baseline", "test-again", retest)
+    quick = today_record("exp01_baseline", "quick", 9, limit=512)
+    for record, accuracy in ((newer, 0.70), (quick, 0.13)):
+        write_record(filled, "exp01_baseline", f"train-{record['commit']}", record)
+        write_record(filled, "exp01_baseline", f"test-{record['commit']}",
+                     eval_record("exp01_baseline", record["commit"], accuracy,
+                                 "2026-11-29T12:00:00"))
     exp01 = results.collect(filled)[0]
-    assert sorted(exp01.accuracies) == [0.74, 0.76]
-    assert [r["commit"] for _, r in exp01.earlier] == ["new"]
+    assert exp01.accuracies == [0.75, 0.75]
+    assert sorted(r["model_sha256"] for _, r in exp01.earlier) == ["a", "b", "new", "quick"]
+
+
+def test_a_seed_run_again_is_a_replication_not_one_more_sample(filled: Path) -> None:
+    for sha, seed, accuracy in (("s0", 0, 0.75), ("s1", 1, 0.77), ("r0", 0, 0.76)):
+        record = today_record("exp01_baseline", sha, seed)
+        record["finished"] = f"2026-11-2{len(sha) + seed}T10:0{seed}:00"
+        write_record(filled, "exp01_baseline", f"train-{sha}", record)
+        write_record(filled, "exp01_baseline", f"test-{sha}",
+                     eval_record("exp01_baseline", sha, accuracy, f"2026-11-28T1{seed}:{sha}"))
+    exp01 = results.collect(filled)[0]
+    assert sorted(exp01.accuracies) == pytest.approx([0.755, 0.77])  # n counts seeds
+    assert sorted(a for a, _, _ in exp01.replications[0]) == [0.75, 0.76]
+    assert "| 0 | 76.00%, 75.00% |" in report.render_replications([exp01])  # oldest first
 
 
 def test_float32_evaluation_is_shown_even_when_a_bf16_one_came_later(filled: Path) -> None:
@@ -196,8 +210,10 @@ def test_rows_name_the_backend_and_device_of_their_runs(tmp_path: Path) -> None:
         write_record(tmp_path, "exp01_baseline", f"test-{sha}",
                      eval_record("exp01_baseline", sha, 0.75, f"2026-11-2{seed}T12:00:00"))
     (row,) = results.collect(tmp_path)
-    assert row.platforms == ["jax · NVIDIA H200", "tensorflow · CPU", "torch · CPU"]
-    assert "| jax · NVIDIA H200; tensorflow · CPU; torch · CPU |" in report.render([row])
+    # one platform a row (the newest run's among equals); the others' runs are under it
+    assert row.platforms == ["tensorflow · CPU"]
+    assert sorted(platform(r) for _, r in row.earlier) == ["jax · NVIDIA H200", "torch · CPU"]
+    assert "| tensorflow · CPU |" in report.render([row])
 
 
 def test_other_backends_runs_of_the_recipe_sit_beside_the_rows(filled: Path) -> None:
@@ -214,15 +230,15 @@ def test_other_backends_runs_of_the_recipe_sit_beside_the_rows(filled: Path) -> 
 
     run("j", 3, "jax", "float32")
     run("t", 4, "torch", "float32", epochs=5)  # another recipe: not beside the row
-    run("f", 5, "tensorflow", "float32")  # the row's backend in another precision: not either
+    run("f", 5, "tensorflow", "float32")  # precision is the machine's: the same recipe
     run("k", 6, "tensorflow", "mixed_bfloat16")
-    run("l", 7, "tensorflow", "mixed_bfloat16")  # evaluated last: the row's recipe
+    run("l", 7, "tensorflow", "mixed_bfloat16")
     exp01, exp02, exp03 = results.collect(filled)
     assert by_backend.accuracies_by_platform(exp03) == {
-        "tensorflow · CPU": pytest.approx([0.76, 0.77]), "jax · CPU": pytest.approx([0.73])}
+        "tensorflow · CPU": pytest.approx([0.75, 0.76, 0.77]), "jax · CPU": pytest.approx([0.73])}
     table = report.render_by_backend([exp01, exp02, exp03])
     assert table.splitlines()[0] == "| experiment | jax · CPU | tensorflow · CPU |"
-    assert "| exp03_deeper_l2 | 73.00% | 76.50% ± 0.71% (n=2) |" in table
+    assert "| exp03_deeper_l2 | 73.00% | 76.00% ± 1.00% (n=3) |" in table
     assert "exp01_baseline" not in table  # one backend only
     assert report.render_by_backend([exp01, exp02]) == ""
     results.main(["--results-dir", str(filled)])

@@ -24,6 +24,7 @@ from common.pipeline import EpochShuffledBatches
 from common.records import read_records, write_record
 from experiments.exp04_augmentation.model import build_model as build_exp04
 from experiments.exp04_augmentation.train import SETTINGS as EXP04
+from tests.conftest import backup_dir, saved_h5
 
 NAME = "exp04_augmentation"  # dropout *and* augmentation: every random stream
 
@@ -38,12 +39,12 @@ def run(tmp: Path, npz: Path, *extra: str) -> None:
 def history(tmp: Path) -> list[str]:
     [csv] = (tmp / "results" / NAME).glob("*.history.csv")
     return [",".join(v for k, v in zip(lines[0].split(","), line.split(","), strict=True)
-                     if k != "seconds")  # wall time differs, everything else must not
+                     if k not in ("seconds", "cpu_seconds"))  # times differ, nothing else may
             for lines in [csv.read_text().splitlines()] for line in lines]
 
 
 def weights(tmp: Path) -> list[np.ndarray]:
-    return keras.models.load_model(tmp / "models" / f"{NAME}.h5").get_weights()
+    return keras.models.load_model(saved_h5(tmp / "models", NAME)).get_weights()
 
 
 class InterruptAtEpoch(keras.callbacks.Callback):
@@ -103,7 +104,7 @@ def test_interrupted_run_resumes_to_the_same_result(uninterrupted: Path, tmp_pat
             run(tmp, npz_path)
     assert exit_info.value.code == 130
     assert "rerun the same command to resume" in capsys.readouterr().err
-    assert not (tmp / "models" / f"{NAME}.h5").exists()
+    assert not list((tmp / "models").glob(f"{NAME}*.h5"))
 
     run(tmp, npz_path)  # the same command again
     assert "resuming the interrupted run" in capsys.readouterr().out
@@ -119,10 +120,11 @@ def test_fresh_discards_the_backup_and_other_options_are_refused(
                       type("Interrupting", (InterruptAtEpoch, training.EpochStats), {}))
         with pytest.raises(SystemExit):
             run(tmp_path, npz_path)
-    with pytest.raises(SystemExit) as exit_info:
-        run(tmp_path, npz_path, "--seed", "7")
-    assert exit_info.value.code == 2 and "--fresh" in capsys.readouterr().err
-    run(tmp_path, npz_path, "--seed", "7", "--fresh")
+    with pytest.raises(SystemExit) as exit_info:  # another seed has a backup of its own;
+        run(tmp_path, npz_path, "--precision", "float32")  # other options are named
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "--fresh" in err and "precision 'auto' there" in err
+    run(tmp_path, npz_path, "--precision", "float32", "--fresh")
     assert "resuming" not in capsys.readouterr().out
     assert len(history(tmp_path)) == 4  # header + 3 epochs of the new run
 
@@ -171,10 +173,10 @@ def test_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(
     found = re.search(r"loss became nan at batch (\d+);", err)
     assert found and int(found[1]) <= training.STEPS_PER_EXECUTION
     assert "last good epoch is kept" in err
-    state = tmp_path / "models" / "checkpoints" / NAME
+    state = backup_dir(tmp_path / "models", NAME)
     assert len((state / "history.csv").read_text().splitlines()) == 2  # epoch 1 only
     assert (state / "kept.weights.h5").is_file()
-    assert not (tmp_path / "models" / f"{NAME}.h5").exists()
+    assert not list((tmp_path / "models").glob(f"{NAME}*.h5"))
 
     run(tmp_path, npz_path)  # with good data again: resumes after epoch 1 and finishes
     assert "resuming" in capsys.readouterr().out
@@ -187,7 +189,8 @@ def test_kill_9_then_the_same_command_finishes(tmp_path: Path, npz_path: Path) -
                "--batch-size", "8", "--data", str(npz_path),
                "--model-dir", str(tmp_path / "models"), "--results-dir", str(tmp_path / "results")]
     repo = Path(__file__).resolve().parent.parent
-    history_csv = tmp_path / "models" / "checkpoints" / "exp01_baseline" / "history.csv"
+    history_csv = (tmp_path / "models" / "checkpoints"
+                   / "exp01_baseline-seed0" / "history.csv")
     process = subprocess.Popen(command, cwd=repo, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -197,7 +200,7 @@ def test_kill_9_then_the_same_command_finishes(tmp_path: Path, npz_path: Path) -
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    assert not (tmp_path / "models" / "exp01_baseline.h5").exists()  # it really was cut off
+    assert not list((tmp_path / "models").glob("exp01_baseline*.h5"))  # really cut off
 
     rerun = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
@@ -205,7 +208,7 @@ def test_kill_9_then_the_same_command_finishes(tmp_path: Path, npz_path: Path) -
     [csv] = (tmp_path / "results" / "exp01_baseline").glob("*.history.csv")
     epochs = [line.split(",")[0] for line in csv.read_text().splitlines()[1:]]
     assert epochs == ["0", "1", "2", "3"]  # every epoch once: none lost, none repeated
-    keras.models.load_model(tmp_path / "models" / "exp01_baseline.h5")
+    keras.models.load_model(saved_h5(tmp_path / "models", "exp01_baseline"))
 
 
 # ------------------------------------------------------------------ atomic writes

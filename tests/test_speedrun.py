@@ -15,7 +15,7 @@ from common.training import train_main
 from common.whitening import whitening_weights
 from experiments.exp07_speedrun.model import build_model, flip_and_moves_averaged, initialize
 from experiments.exp07_speedrun.train import SETTINGS
-from tests.conftest import run_python
+from tests.conftest import run_python, saved_h5
 
 
 def correlated_images(n: int = 64, seed: int = 0) -> np.ndarray:
@@ -43,6 +43,7 @@ def test_the_whitening_layer_makes_patches_uncorrelated_with_unit_variance() -> 
 SHIFT_STEP = """
 import json, keras, numpy as np
 from common.optim import SGDFastShifts
+from tests.conftest import backup_dir, saved_h5
 moved = {}
 for name, opt in (("plain", keras.optimizers.SGD(0.1, momentum=0.85, nesterov=True)),
                   ("fast", SGDFastShifts(0.1, shift_lr_scale=8.0, momentum=0.85,
@@ -98,7 +99,7 @@ def test_speedrun_trains_and_saves_one_test_time_averaged_plain_keras_model(
     train_main("exp07_speedrun", build_model, SETTINGS,
                ["--epochs", "1", "--batch-size", "32", "--limit", "64", "--data", str(npz_path),
                 "--model-dir", str(tmp_path / "m"), "--results-dir", str(tmp_path / "r")])
-    saved = keras.models.load_model(tmp_path / "m" / "exp07_speedrun.h5")  # no project code
+    saved = keras.models.load_model(saved_h5(tmp_path / "m", "exp07_speedrun"))  # no project code
     network = saved.get_layer("exp07_speedrun")
     x = np.random.default_rng(1).random((4, 32, 32, 3), dtype=np.float32)
 
@@ -125,7 +126,8 @@ def test_speedrun_trains_and_saves_one_test_time_averaged_plain_keras_model(
     assert flip_and_moves_averaged(build_model()).name == "exp07_speedrun_tta"
     # the test entry point expects (and scores) the same averaged model
     evaluate_main("exp07_speedrun", build_model, SETTINGS,
-                  ["--model", str(tmp_path / "m" / "exp07_speedrun.h5"), "--data", str(npz_path),
+                  ["--model", str(saved_h5(tmp_path / "m", "exp07_speedrun")),
+                   "--data", str(npz_path),
                    "--results-dir", str(tmp_path / "r")])
     tested = json.loads(next((tmp_path / "r" / "exp07_speedrun").glob("test-*.json")).read_text())
     assert tested["params"] == saved.count_params() and 0 <= tested["test_accuracy"] <= 1

@@ -24,6 +24,7 @@ from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp01_baseline.train import SETTINGS as EXP01
 from experiments.exp03_deeper_l2.model import build_model as build_exp03
 from experiments.exp03_deeper_l2.train import SETTINGS as EXP03
+from tests.conftest import saved_h5
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,7 +46,7 @@ def trained(tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(training, "save_model", spy)
     train_main("exp01_baseline", build_exp01, EXP01,
                ["--epochs", "2", "--batch-size", "16", "--data", str(npz_path), *dirs(tmp_path)])
-    saved["path"] = tmp_path / "models" / "exp01_baseline.h5"
+    saved["path"] = saved_h5(tmp_path / "models", "exp01_baseline")
     return saved
 
 
@@ -70,7 +71,7 @@ def test_training_writes_record_history_and_curves(trained: dict, tmp_path: Path
     history = (folder / record["history_csv"]).read_text().splitlines()
     assert len(history) == 3 and "val_accuracy" in history[0] and "seconds" in history[0]
     assert (folder / record["curves_png"]).stat().st_size > 0
-    assert not (tmp_path / "models" / "checkpoints" / "exp01_baseline").exists()
+    assert not list((tmp_path / "models" / "checkpoints").glob("exp01_baseline*/"))
 
 
 @pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
@@ -80,7 +81,7 @@ def test_saved_model_evaluates_with_the_plain_loss_not_the_training_one(
     train_main("exp01_baseline", build_exp01, EXP01,
                ["--epochs", "1", "--batch-size", "16", "--precision", precision,
                 "--data", str(npz_path), *dirs(tmp_path)])
-    model = keras.models.load_model(tmp_path / "models" / "exp01_baseline.h5")
+    model = keras.models.load_model(saved_h5(tmp_path / "models", "exp01_baseline"))
     data = load_cifar10(str(npz_path))
     x, y = scale(data.x_test), one_hot(data.y_test, 10)
     loss, _ = model.evaluate(x, y, verbose=0)
@@ -167,7 +168,7 @@ def test_mixed_precision_training_still_saves_a_float32_model(tmp_path: Path,
     train_main("exp01_baseline", build_exp01, EXP01,
                ["--epochs", "1", "--batch-size", "16", "--precision", "mixed_bfloat16",
                 "--data", str(npz_path), *dirs(tmp_path)])
-    reloaded = keras.models.load_model(tmp_path / "models" / "exp01_baseline.h5")
+    reloaded = keras.models.load_model(saved_h5(tmp_path / "models", "exp01_baseline"))
     assert {layer.dtype_policy.name for layer in reloaded.layers} == {"float32"}
     assert all(w.dtype == np.float32 for w in reloaded.get_weights())
     assert keras.mixed_precision.global_policy().name == "float32"  # nothing leaks

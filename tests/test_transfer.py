@@ -20,6 +20,7 @@ from experiments.transfer01_animals.model import build_model as build_source
 from experiments.transfer03_frozen.model import build_model as build_frozen
 from experiments.transfer04_finetuned.model import build_model as build_finetuned
 from experiments.transfer04_finetuned.train import SETTINGS as FINETUNED
+from tests.conftest import saved_h5
 
 
 def test_the_halves_keep_their_classes_relabelled_and_nothing_else(arrays: dict) -> None:
@@ -80,7 +81,7 @@ def test_frozen_features_train_to_their_own_file_and_stay_the_sources(
     settings, run = parse("transfer03_frozen", SETTINGS, [
         "--data", str(npz_path), "--labels-per-class", "3", "--epochs", "2", *where])
     record = train("transfer03_frozen", build_frozen, settings, run)
-    saved = tmp_path / "models" / "transfer03_frozen-3.h5"
+    saved = saved_h5(tmp_path / "models", "transfer03_frozen-3")
     assert record["data"]["train"] == 4 * 3 and record["settings"]["labels_per_class"] == 3
     assert "--model" in capsys.readouterr().out  # the test command names the budget's file
     trained = keras.models.load_model(saved)
@@ -109,11 +110,11 @@ def test_the_imagenet_option_builds_trains_and_reloads_without_a_download(
     settings, run = parse("transfer05_imagenet", SETTINGS, [
         "--data", str(npz_path), "--labels-per-class", "2", "--epochs", "1", *where])
     train("transfer05_imagenet", build_model, settings, run)
-    trained = keras.models.load_model(tmp_path / "models" / "transfer05_imagenet-2.h5")
+    trained = keras.models.load_model(saved_h5(tmp_path / "models", "transfer05_imagenet-2"))
     trainable = [w.path for w in trained.trainable_weights]
     assert trainable and all(p.startswith("output") for p in trainable)  # only the classifier
     evaluate_main("transfer05_imagenet", build_model, SETTINGS, [
-        "--model", str(tmp_path / "models" / "transfer05_imagenet-2.h5"),
+        "--model", str(saved_h5(tmp_path / "models", "transfer05_imagenet-2")),
         "--data", str(npz_path), "--results-dir", str(tmp_path / "results")])
     assert "test accuracy" in capsys.readouterr().out
 
