@@ -2,8 +2,8 @@
 continues it from the last completed epoch, exactly as if it had not stopped.
 
 Each run has its own backup folder, ``saved_models/checkpoints/<file stem>-seed<S>/`` (the
-stem names the experiment, its variant and the options that differ: ``Settings.file_stem``),
-so different seeds and options train side by side; the run holds an OS lock on it
+stem names the experiment, its variant and label budget: ``Settings.file_stem``), so
+different seeds train side by side; the run holds an OS lock on it
 (``claim``) while it lives. The folder holds ``run.json`` (the options and start time),
 ``owner.json`` (the process), Keras' ``BackupAndRestore`` state, ``history.csv`` (one line
 per finished epoch) and ``kept.weights.h5`` (the epoch that will be saved).

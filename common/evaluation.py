@@ -27,7 +27,7 @@ from common.paths import MODELS_DIR, RESULTS_DIR, relative
 from common.precision import PRECISIONS, resolve_precision
 from common.provenance import stamp
 from common.records import new_record, write_record
-from common.settings import Settings
+from common.settings import Settings, recipe_option
 from common.training_copy import inference_copy
 
 PREDICT_BATCH = 1000  # forward-only, so large batches are cheap and fast
@@ -79,12 +79,8 @@ def evaluate_main(name: str, build_model: Callable[[], keras.Model], settings: S
     """Command-line entry: parse options (``--recipe``: the .h5 of one of the named
     ``variants``), evaluate, report problems as one line."""
     named = {"default": settings, **{v.variant: v for v in variants}}
-    pick = argparse.ArgumentParser(add_help=False)
-    if variants:
-        pick.add_argument("--recipe", choices=list(named), default="default",
-                          help="whose .h5 is the default --model: the step's own recipe, or "
-                               "a variant's (default %(default)s)")
-    chosen = named[getattr(pick.parse_known_args(argv)[0], "recipe", "default")]
+    pick = recipe_option(named)  # the train command's --recipe
+    chosen = named[pick.parse_known_args(argv)[0].recipe]
     title = get_dataset(settings.dataset).title
     stem = chosen.file_stem(name)
     parser = argparse.ArgumentParser(

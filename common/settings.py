@@ -205,17 +205,16 @@ def parse(name: str, settings: Settings, argv: Sequence[str] | None,
     """The effective recipe and run options of ``python -m experiments.<name>.train``;
     ``--recipe`` picks one of the named ``variants`` in place of ``settings``."""
     named = {"default": settings, **{v.variant: v for v in variants}}
-    chosen = named[_recipe_option(named).parse_known_args(argv)[0].recipe]
+    chosen = named[recipe_option(named).parse_known_args(argv)[0].recipe]
     parser = argparse.ArgumentParser(
-        prog=f"python -m experiments.{name}.train", parents=[_recipe_option(named)],
+        prog=f"python -m experiments.{name}.train", parents=[recipe_option(named)],
         description=f"Train {name} ({chosen.idea}{_target(chosen)}) "
                     f"on {get_dataset(chosen.dataset).title} and save "
-                    f"saved_models/{chosen.file_stem(name)}.h5 (other options than the "
-                    f"recipe's: a file named by them, e.g. {name}-epochs1-limit512.h5), "
-                    f"a run record and curves in results/{name}/.",
+                    f"saved_models/{chosen.file_stem(name)}.h5, a run record and curves "
+                    f"in results/{name}/.",
         epilog="An interrupted run resumes from its last completed epoch when the same "
                "command is run again; --fresh discards that and starts over. Runs of "
-               "other seeds or options train side by side, each with its own backup.")
+               "other seeds train side by side, each with its own backup.")
     add_options(parser, chosen)
     add_options(parser, RunOptions(), {"data_env": get_dataset(chosen.dataset).data_env})
     args = parser.parse_args(argv)
@@ -223,7 +222,8 @@ def parse(name: str, settings: Settings, argv: Sequence[str] | None,
                                             recipe_default=chosen)
 
 
-def _recipe_option(named: dict[str, Settings]) -> argparse.ArgumentParser:
+def recipe_option(named: dict[str, Settings]) -> argparse.ArgumentParser:
+    """A parent parser of ``--recipe``: "default" or one of the ``named`` variants."""
     parser = argparse.ArgumentParser(add_help=False)
     if len(named) > 1:
         parser.add_argument("--recipe", choices=list(named), default="default", help=(
