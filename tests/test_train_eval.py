@@ -163,6 +163,25 @@ def test_help_works_without_data() -> None:
     assert "--epochs" in out and "--seed" in out and "--data" in out
 
 
+def test_an_entry_point_runs_as_a_file_from_anywhere(tmp_path: Path) -> None:
+    """The slides run scripts as files: `python experiments/<step>/test.py` must find `common`
+    and its step's modules like `python -m` does, from any working directory."""
+    script = REPO / "experiments" / "exp02_batchnorm" / "test.py"
+    run = subprocess.run([sys.executable, str(script), "--help"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "--recipe" in run.stdout and "--model" in run.stdout
+
+
+def test_every_entry_point_sets_its_package_when_run_as_a_file() -> None:
+    entry_points = sorted((REPO / "experiments").glob("*/t*.py"))
+    assert len(entry_points) >= 40
+    for path in entry_points:
+        source = path.read_text()
+        guard = source.find('__package__ = f"experiments.{Path(__file__).parent.name}"')
+        assert 0 < guard < source.find("\nfrom common"), path
+
+
 def test_mixed_precision_training_still_saves_a_float32_model(tmp_path: Path,
                                                               npz_path: Path) -> None:
     train_main("exp01_baseline", build_exp01, EXP01,

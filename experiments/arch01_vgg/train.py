@@ -9,6 +9,12 @@ network's own training speed on 2 cores (the folder READMEs give the measurement
 
 from pathlib import Path
 
+if __name__ == "__main__" and not __package__:  # run as a file: python experiments/<step>/train.py
+    import sys
+
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    __package__ = f"experiments.{Path(__file__).parent.name}"
+
 from common.settings import Settings
 from common.training import train_main
 from experiments.exp04_augmentation.train import SETTINGS as STEP4

@@ -5,6 +5,12 @@
 
 from pathlib import Path
 
+if __name__ == "__main__" and not __package__:  # run as a file: python experiments/<step>/test.py
+    import sys
+
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    __package__ = f"experiments.{Path(__file__).parent.name}"
+
 from common.evaluation import evaluate_main
 
 from .model import build_model

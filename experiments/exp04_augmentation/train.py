@@ -8,6 +8,12 @@ front of the network during training only (the saved .h5 is the bare network).
 
 from pathlib import Path
 
+if __name__ == "__main__" and not __package__:  # run as a file: python experiments/<step>/train.py
+    import sys
+
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    __package__ = f"experiments.{Path(__file__).parent.name}"
+
 import keras
 from keras import layers
 

@@ -9,6 +9,12 @@ warmed up over the first fifth of the steps and decayed to 0 (README).
 
 from pathlib import Path
 
+if __name__ == "__main__" and not __package__:  # run as a file: python experiments/<step>/train.py
+    import sys
+
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    __package__ = f"experiments.{Path(__file__).parent.name}"
+
 from keras.optimizers.schedules import CosineDecay
 
 from common.settings import Settings

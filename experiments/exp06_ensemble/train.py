@@ -10,6 +10,12 @@ interrupted command resumes where it stopped. The ensemble is saved_models/exp06
 from dataclasses import replace
 from pathlib import Path
 
+if __name__ == "__main__" and not __package__:  # run as a file: python experiments/<step>/train.py
+    import sys
+
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    __package__ = f"experiments.{Path(__file__).parent.name}"
+
 from common.ensemble_training import train_ensemble_main
 from experiments.exp05_resnet.model import build_model as build_member
 from experiments.exp05_resnet.train import SETTINGS as MEMBER_SETTINGS

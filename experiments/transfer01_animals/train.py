@@ -9,6 +9,12 @@ the vehicle experiments (transfer02-04) start from. It never sees a vehicle.
 from dataclasses import replace
 from pathlib import Path
 
+if __name__ == "__main__" and not __package__:  # run as a file: python experiments/<step>/train.py
+    import sys
+
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    __package__ = f"experiments.{Path(__file__).parent.name}"
+
 from common.training import train_main
 from experiments.exp04_augmentation.train import SETTINGS as STEP4
 

@@ -12,6 +12,12 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+if __name__ == "__main__" and not __package__:  # run as a file: python experiments/<step>/train.py
+    import sys
+
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    __package__ = f"experiments.{Path(__file__).parent.name}"
+
 from common.training import train_main
 from common.transfer import imagenet_features
 from experiments.transfer03_frozen.train import SETTINGS as FROZEN

@@ -7,6 +7,12 @@ Full-batch gradient descent on the four points; saves saved_models/xor01_numpy.n
 
 from pathlib import Path
 
+if __name__ == "__main__" and not __package__:  # run as a file: python experiments/<step>/train.py
+    import sys
+
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    __package__ = f"experiments.{Path(__file__).parent.name}"
+
 import numpy as np
 
 from common.xor import LABELS, LOG_EVERY, POINTS, XorSettings, accuracy, train_main

@@ -8,6 +8,12 @@ saved_models/xor02_keras.h5 (a stock Keras model).
 
 from pathlib import Path
 
+if __name__ == "__main__" and not __package__:  # run as a file: python experiments/<step>/train.py
+    import sys
+
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    __package__ = f"experiments.{Path(__file__).parent.name}"
+
 import keras
 import numpy as np
 
