@@ -20,7 +20,9 @@ says so.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -99,19 +101,41 @@ def predict(args: argparse.Namespace) -> int:
     if not pixels:
         raise UserError("none of the images could be read")
     probs = model.predict(scale(np.stack(pixels)), verbose=0)
-    captions = []
+    captions, colors = [], []
     for path, p in zip(names, probs, strict=True):
         top = np.argsort(p)[::-1][:args.top]
         print(f"{path}: " + ", ".join(f"{classes[k]} {p[k]:.1%}" for k in top))
-        captions.append(f"{classes[top[0]]} {p[top[0]]:.0%}\n{path.name[:18]}")
+        caption, color = grid_caption(classes[top[0]], float(p[top[0]]),
+                                      class_in_name(path, classes), path.name)
+        captions.append(caption)
+        colors.append(color)
     if args.out:
         from common import plots
 
-        plots.image_grid(np.stack(pixels), captions, args.out,
-                         title=f"{args.model.stem}: top prediction",
-                         columns=min(8, len(pixels)))
+        plots.image_grid(np.stack(pixels), captions, args.out, colors=colors,
+                         title=f"{args.model.stem}: predicted (true class, where the file "
+                               "name gives it)", columns=min(8, len(pixels)))
         print(f"wrote {args.out}")
     return 1 if failed else 0
+
+
+def class_in_name(path: Path, classes: Sequence[str]) -> str | None:
+    """The one class a file name names as a word ("cifar10-6369-frog.png": frog), else None."""
+    words = set(re.split(r"[^a-z0-9]+", path.stem.lower()))
+    named = [c for c in classes if re.sub(r"[^a-z0-9]+", "", c.lower()) in words
+             or set(re.split(r"[^a-z0-9]+", c.lower())) <= words]
+    return named[0] if len(named) == 1 else None
+
+
+def grid_caption(predicted: str, probability: float, true: str | None,
+                 file_name: str) -> tuple[str, str]:
+    """A grid caption as the slides' grids have it, "predicted (true)" in green or red, and
+    the probability; the whole file name, wrapped, where the name gives no class."""
+    if true is None:
+        wrapped = "\n".join(textwrap.wrap(file_name, 18, break_on_hyphens=False)[:3])
+        return f"{predicted} {probability:.0%}\n{wrapped}", "black"
+    color = "tab:green" if predicted == true else "tab:red"
+    return f"{predicted} ({true})\n{probability:.0%}", color
 
 
 def has_light_background(pixels: np.ndarray) -> bool:

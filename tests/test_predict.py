@@ -148,3 +148,21 @@ def test_test_images_are_pictures_predict_reads(npz_path: Path, model_file: Path
     assert exit_info.value.code == 0
     assert sum(line.startswith(str(tmp_path)) for line in
                capsys.readouterr().out.splitlines()) == 2
+
+
+def test_a_grid_caption_shows_predicted_and_true_class_and_never_cuts_a_name() -> None:
+    from common.datasets import DATASETS
+    from common.predict import class_in_name, grid_caption
+
+    cifar = DATASETS["cifar10"].class_names
+    assert class_in_name(Path("cifar10-6369-frog.png"), cifar) == "frog"
+    assert class_in_name(Path("My_Cat.JPG"), cifar) == "cat"
+    assert class_in_name(Path("holiday.jpg"), cifar) is None
+    assert class_in_name(Path("cat-and-dog.png"), cifar) is None  # two classes: no guess
+    fashion = DATASETS["fashion_mnist"].class_names
+    assert class_in_name(Path("fashion_mnist-12-ankle-boot.png"), fashion) == "Ankle boot"
+    assert grid_caption("frog", 0.97, "frog", "x.png") == ("frog (frog)\n97%", "tab:green")
+    assert grid_caption("cat", 0.51, "dog", "x.png") == ("cat (dog)\n51%", "tab:red")
+    long_name = "a_rather_long_holiday_picture_name.jpeg"
+    caption, color = grid_caption("ship", 0.8, None, long_name)
+    assert caption.replace("\n", "").endswith(long_name) and color == "black"
