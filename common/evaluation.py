@@ -17,7 +17,7 @@ import numpy as np
 
 import common
 from common import plots
-from common.data import load, scale
+from common.data import Splits, load, scale
 from common.datasets import get_dataset
 from common.errors import exit_on_user_error
 from common.export import saved_file
@@ -103,12 +103,21 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model], settings: 
     classes = data.dataset.class_names
     precision = resolve_precision(args.precision)
     result = evaluate(inference_copy(model, precision), data.x_test, data.y_test, classes)
+    return record_test(name, result, data, args.model, model.count_params(), precision,
+                       args.results_dir)
 
+
+def record_test(name: str, result: Evaluation, data: Splits, model_path: Path, params: int,
+                precision: str, results_dir: Path, forward: str = "Keras") -> dict:
+    """Print ``result``, draw its confusion matrix and captioned test images, and write the
+    test record of ``model_path``; ``forward``: what computed the pass (Keras or NumPy)."""
+    classes = data.dataset.class_names
     print(f"{name}: test loss {result.loss:.4f}, test accuracy {result.accuracy:.4f} "
-          f"on {len(data.x_test)} images ({result.seconds:.1f} s forward pass, {precision})")
+          f"on {len(data.x_test)} images ({result.seconds:.1f} s forward pass in {forward}, "
+          f"{precision})")
     print("per class: " + ", ".join(f"{c} {a:.1%}" for c, a in result.per_class.items()))
 
-    out_dir = args.results_dir / name
+    out_dir = results_dir / name
     confusion_png = plots.confusion_matrix(
         result.confusion, classes,
         f"{name}: test accuracy {result.accuracy:.2%}", out_dir / "confusion.png")
@@ -121,13 +130,15 @@ def evaluate_saved(name: str, build_model: Callable[[], keras.Model], settings: 
         colors=["black" if result.predictions[i] == data.y_test[i] else "red" for i in shown],
         title=f"{name}: predicted (true)")
     record = new_record(
-        "test", experiment=name, **saved_file(args.model), params=model.count_params(),
+        "test", experiment=name, **saved_file(model_path), params=params, forward=forward,
         data={**data.describe(), "test": len(data.x_test)},
         test_loss=result.loss, test_accuracy=result.accuracy,
         per_class_accuracy=result.per_class, precision=precision,
         forward_seconds=round(result.seconds, 2),
         command_seconds=round(time.perf_counter() - common.STARTED, 2),  # imports included
         confusion_png=confusion_png.name, predictions_png=predictions_png.name)
-    record_path = write_record(args.results_dir, name, f"test-{stamp()}", record)
+    if forward == "NumPy":  # no Keras in the pass: the table says NumPy
+        record["versions"]["backend"] = "numpy"
+    record_path = write_record(results_dir, name, f"test-{stamp()}", record)
     print(f"recorded {relative(record_path)}; compare all experiments: python -m common.results")
     return record

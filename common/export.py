@@ -29,7 +29,7 @@ def saved_file(model_path: Path) -> dict:
 
 def write_train_record(fields: dict, commit: str, model_path: Path,
                        history: dict[str, list[float]], history_csv: Path, results_dir: Path,
-                       run_id: str) -> Path:
+                       run_id: str, backend: str | None = None) -> Path:
     """Copy the per-epoch CSV, draw the curves, and write
     ``results/<experiment>/<run_id>.json``: ``fields`` plus the saved file and this machine."""
     name = fields["experiment"]
@@ -38,6 +38,8 @@ def write_train_record(fields: dict, commit: str, model_path: Path,
     shutil.copyfile(history_csv, out_dir / f"{run_id}.history.csv")
     plots.training_curves(history, f"{name}: {fields['idea']}",
                           out_dir / f"{run_id}.curves.png")
-    return write_record(results_dir, name, run_id, new_record(
-        "train", commit, **fields, **saved_file(model_path),
-        history_csv=f"{run_id}.history.csv", curves_png=f"{run_id}.curves.png"))
+    record = new_record("train", commit, **fields, **saved_file(model_path),
+                        history_csv=f"{run_id}.history.csv", curves_png=f"{run_id}.curves.png")
+    if backend:  # what computed the steps, where it was not Keras (NumPy from scratch)
+        record["versions"]["backend"] = backend
+    return write_record(results_dir, name, run_id, record)

@@ -19,6 +19,7 @@ LESSONS = {
     "arch": "The classic architectures at an equal budget (CIFAR-10)",
     "transfer": "Transfer learning: CIFAR-10's animals, then its vehicles with few labels",
     "xor": "XOR from scratch",
+    "scratch": "From scratch (NumPy): the networks of Deep Learning from Scratch on MNIST",
 }
 
 
@@ -41,6 +42,20 @@ def render_architectures(rows: Sequence[Row]) -> str:
           f"{row.images_per_second:.0f}" if row.images_per_second else "—",
           ", ".join(map(str, row.epochs)) or "—", minutes(row.train_seconds),
           row.budget or "—", accuracy_cell(row.accuracies) + row.precision_mark] for row in rows])
+
+
+def render_scratch(rows: Sequence[Row]) -> str:
+    """The NumPy networks: what each is, its target and result, its size and its speed
+    (every step in NumPy on the CPU; the .h5 is the same network in Keras)."""
+    return table(
+        ["experiment", "network", "target", "test accuracy", "parameters", "epochs",
+         "training time", "training images/s"],
+        [[row.experiment, row.idea,
+          f"{row.target:.1%} ({row.target_source})" if row.target else "—",
+          accuracy_cell(row.accuracies), f"{row.params:,}" if row.params else "—",
+          ", ".join(map(str, row.epochs)) or "—", minutes(row.train_seconds),
+          f"{row.images_per_second:.0f}" if row.images_per_second else "—"]
+         for row in rows])
 
 
 def budgets(rows: Sequence[Row]) -> list[int]:

@@ -18,6 +18,7 @@ from common.results_lessons import (
     LESSONS,
     loss_curve_links,
     render_architectures,
+    render_scratch,
     render_transfer,
     section_for,
     section_of,
@@ -122,6 +123,8 @@ def _section(section: str, group: list[Row], charts: str, devices: str,
                 f"![test accuracy against labels a class]({charts}{_chart_name(section)})\n")
     if section == "xor":
         return f"{render(group)}{waiting}\n{loss_curve_links(group, charts)}"
+    if section == "scratch":
+        return f"{render_scratch(group)}{waiting}\n"
     series = f"{series_line(group)}\n\n" if section == "cifar10" else ""
     if section == "cifar10" and devices:
         series += ("The same steps on a GPU: the runs each GPU round brought back "
