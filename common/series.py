@@ -106,9 +106,11 @@ def run_step(name: str, train_options: Sequence[str], results_dir: Path,
         _run(name, "train", [*train_options, "--model-dir", str(model_dir), *dirs])
     train_wall = time.perf_counter() - started
     data = train_options[train_options.index("--data"):][:2] if "--data" in train_options else []
-    _run(name, "test", [*data, "--model", str(model_dir / f"{name}.h5"), *dirs])  # same data
     records = [r for r in read_records(results_dir) if r["experiment"] == name]
     train = max((r for r in records if r["kind"] == "train"), key=lambda r: r["finished"])
+    saved = REPO_ROOT / train["model_file"]  # named by its options: Settings.file_stem
+    _run(name, "test", [*data, "--model", str(saved), *dirs])  # the same data
+    records = [r for r in read_records(results_dir) if r["experiment"] == name]
     test = max((r for r in records if r["kind"] == "test"), key=lambda r: r["finished"])
     return {"experiment": name, "target": train["target"],
             "test_accuracy": test["test_accuracy"],
@@ -122,6 +124,7 @@ def run_step(name: str, train_options: Sequence[str], results_dir: Path,
             "validation_curve": validation_curve(train),
             "train_flops": train.get("train_flops"),
             "precision": train["settings"].get("precision"), "gpu_utilisation": gpu.summary(),
+            "model_file": train["model_file"],
             "train_record": train["_path"].relative_to(results_dir).as_posix(),
             "test_record": test["_path"].relative_to(results_dir).as_posix()}
 
@@ -159,10 +162,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         prog="python -m common.series",
         description="Train and test each experiment with its entry points, time the "
                     "series, sample GPU utilisation; options after -- go to every train "
-                    "command (e.g. -- --limit 512 --epochs 1). The default steps take about "
-                    "two hours on 2 CPU cores (the results table's training times) and "
-                    "overwrite saved_models/<step>.h5, the committed models: git checkout "
-                    "saved_models brings those back.")
+                    "command (e.g. -- --limit 512 --epochs 1: each step then saves under a name "
+                    "that says so). Without options the steps take as long as the results "
+                    "table's 'Whole series' row says and overwrite the committed "
+                    "saved_models/<step>.h5: git checkout saved_models brings those back.")
     parser.add_argument("--experiments", nargs="+", default=STEPS, metavar="NAME",
                         help=f"in order (default: {' '.join(STEPS)})")
     parser.add_argument("--out", type=Path, default=None,
@@ -205,8 +208,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             for step in steps:
                 tar.add(args.results_dir / step["experiment"],
                         arcname=f"results/{step['experiment']}")
-                tar.add(args.model_dir / f"{step['experiment']}.h5",
-                        arcname=f"saved_models/{step['experiment']}.h5")
+                saved = REPO_ROOT / step["model_file"]
+                tar.add(saved, arcname=f"saved_models/{saved.name}")
         print(f"packed {args.out / 'series.tar.gz'}")
 
 

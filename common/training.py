@@ -153,9 +153,9 @@ def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool,
 
 def file_stem(name: str, settings: Settings, run: RunOptions) -> str:
     """What the run saves as: saved_models/<stem>.h5 (``Settings.file_stem``): the step, its
-    variant and label budget. (Naming the other options too, so a quick look never takes
-    the step's file, waits on the series and multi-device runs passing --model on.)"""
-    return settings.file_stem(name)
+    variant and label budget, and any option or --limit that differs from the recipe, so a
+    quick look (``--epochs 1 --limit 512``) never replaces the step's file."""
+    return settings.file_stem(name, run.recipe_default, run.limit)
 
 
 def fit_data(fitted: keras.Model, batches: EpochShuffledBatches, validation: tuple,

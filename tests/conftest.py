@@ -141,3 +141,15 @@ def backup_dir(folder: Path, name: str) -> Path:
     """The one backup folder of a run of experiment ``name`` under ``folder``/checkpoints."""
     [path] = [p for p in (Path(folder) / "checkpoints").glob(f"{name}*-seed*") if p.is_dir()]
     return path
+
+
+def backup_of(folder: Path, name: str, seed: int = 0, **changes: object) -> Path:
+    """The backup folder a run of experiment ``name`` with these settings ``changes``
+    (``epochs=4, batch_size=8``) keeps under ``folder``/checkpoints: named by the options
+    it differs from the recipe in (``Settings.file_stem``), before it exists."""
+    from dataclasses import replace
+
+    from common.registry import find_experiment
+    settings = find_experiment(name).settings
+    stem = replace(settings, **changes).file_stem(name, settings)
+    return Path(folder) / "checkpoints" / f"{stem}-seed{seed}"

@@ -8,9 +8,13 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from experiments.exp01_baseline.train import SETTINGS
+from tests.conftest import saved_h5
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "exp01_baseline"
@@ -28,7 +32,9 @@ def start(tmp: Path, npz: Path, *extra: str) -> subprocess.Popen:
 
 
 def backup(tmp: Path, seed: int = 0, epochs: int = 2) -> Path:
-    return tmp / "models" / "checkpoints" / f"{NAME}-seed{seed}"
+    """The run's own backup, named by the options it differs from the recipe in."""
+    stem = replace(SETTINGS, epochs=epochs, batch_size=16).file_stem(NAME, SETTINGS)
+    return tmp / "models" / "checkpoints" / f"{stem}-seed{seed}"
 
 
 def wait_for(path: Path, process: subprocess.Popen, timeout: float = 300) -> None:
@@ -52,7 +58,7 @@ def test_the_same_command_twice_stops_the_second_at_once(tmp_path: Path, npz_pat
     out, err = first.communicate(timeout=600)
     assert first.returncode == 0, err  # --fresh removed nothing of the live run
     assert len(list((tmp_path / "results" / NAME).glob("train-*.json"))) == 1
-    assert (tmp_path / "models" / f"{NAME}.h5").is_file()
+    assert saved_h5(tmp_path / "models", NAME).is_file()
 
 
 def test_two_seeds_train_side_by_side(tmp_path: Path, npz_path: Path) -> None:
@@ -63,7 +69,7 @@ def test_two_seeds_train_side_by_side(tmp_path: Path, npz_path: Path) -> None:
     records = [json.loads(p.read_text())
                for p in (tmp_path / "results" / NAME).glob("train-*.json")]
     assert sorted(r["seed"] for r in records) == [8, 9]
-    saved = tmp_path / "models" / f"{NAME}.h5"  # written atomically by the last to finish
+    saved = saved_h5(tmp_path / "models", NAME)  # written atomically by the last to finish
     assert saved.is_file() and {r["model_file"] for r in records} == {
         os.path.relpath(saved, REPO)}
     assert not backup(tmp_path, 8).exists() and not backup(tmp_path, 9).exists()

@@ -16,6 +16,7 @@ from common.data_identity import content_sha256, describe
 from common.datasets import CIFAR10, FASHION_MNIST
 from common.paths import REPO_ROOT, RESULTS_DIR
 from common.records import read_records
+from tests.conftest import saved_h5
 
 
 def test_a_file_is_named_by_its_content_not_its_place(tmp_path: Path, npz_path: Path) -> None:
@@ -90,7 +91,9 @@ def _train_and_test(checkout: Path, data: Path, results_dir: Path, seed: int) ->
     args = ["--data", str(data), "--results-dir", str(results_dir)]
     for step in (["train", "--limit", "60", "--epochs", "1", "--batch-size", "16",
                   "--seed", str(seed), "--model-dir", str(checkout / "saved_models")],
-                 ["test", "--model", str(checkout / "saved_models" / "exp00_tutorial.h5")]):
+                 ["test", "--model", None]):
+        if step[-1] is None:  # the file the run saved, named by its options
+            step[-1] = str(saved_h5(checkout / "saved_models", "exp00_tutorial"))
         done = subprocess.run([sys.executable, "-m", f"experiments.exp00_tutorial.{step[0]}",
                                *step[1:], *args], cwd=checkout, capture_output=True,
                               text=True, timeout=600)

@@ -17,7 +17,7 @@ import pytest
 
 from common.devices import devices_option
 from experiments.exp02_batchnorm.model import build_model
-from tests.conftest import REPO, run_under
+from tests.conftest import REPO, backup_of, run_under, saved_h5
 
 NAME = "exp02_batchnorm"  # BatchNormalization: the layer data parallelism can change
 TWO_JAX_CPUS = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
@@ -54,7 +54,7 @@ def assert_same_run(tmp_path: Path, loss_tolerance: float) -> None:
     assert len(one_history) == len(two_history) == 2
     for a, b in zip(one_history, two_history, strict=True):
         assert float(b["loss"]) == pytest.approx(float(a["loss"]), abs=loss_tolerance)
-    saved = keras.models.load_model(tmp_path / "devices2" / "models" / f"{NAME}.h5")
+    saved = keras.models.load_model(saved_h5(tmp_path / "devices2" / "models", NAME))
     assert saved.count_params() == build_model().count_params()
     assert [w.shape for w in saved.get_weights()] == [w.shape for w in build_model().get_weights()]
 
@@ -146,14 +146,14 @@ def test_two_processes_train_one_model_and_process_0_alone_writes(
     record, _ = finished_run(tmp_path, 2)  # one record (finished_run insists), by process 0
     assert record["processes"] == 2
     assert sorted(p.name for p in (tmp_path / "devices2" / "models").iterdir()) == [
-        "checkpoints", f"{NAME}.h5"]
+        "checkpoints", saved_h5(tmp_path / "devices2" / "models", NAME).name]
 
 
 def test_a_killed_process_stops_the_other_at_once_and_the_rerun_resumes(
         tmp_path: Path, npz_path: Path) -> None:
     pytest.importorskip("jax")
-    history_csv = (tmp_path / "devices2" / "models" / "checkpoints" / f"{NAME}-seed0"
-                   / "history.csv")
+    history_csv = backup_of(tmp_path / "devices2" / "models", NAME, epochs=4,
+                            batch_size=16) / "history.csv"
     first, second = start_processes(tmp_path, npz_path, epochs=4)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and first.poll() is None:  # epoch 1 backed up
@@ -167,7 +167,7 @@ def test_a_killed_process_stops_the_other_at_once_and_the_rerun_resumes(
     assert stderr.splitlines()[-1].startswith(
         "error: process 0: another process of this run stopped")
     assert "rerun the same command in every process" in stderr
-    assert not (tmp_path / "devices2" / "models" / f"{NAME}.h5").exists()
+    assert not list((tmp_path / "devices2" / "models").glob(f"{NAME}*.h5"))
 
     done = finish(start_processes(tmp_path, npz_path, epochs=4))
     assert [c for c, _, _ in done] == [0, 0], done[0][2][-2000:] + done[1][2][-2000:]

@@ -24,7 +24,7 @@ from common.pipeline import EpochShuffledBatches
 from common.records import read_records, write_record
 from experiments.exp04_augmentation.model import build_model as build_exp04
 from experiments.exp04_augmentation.train import SETTINGS as EXP04
-from tests.conftest import backup_dir, saved_h5
+from tests.conftest import backup_dir, backup_of, saved_h5
 
 NAME = "exp04_augmentation"  # dropout *and* augmentation: every random stream
 
@@ -189,8 +189,8 @@ def test_kill_9_then_the_same_command_finishes(tmp_path: Path, npz_path: Path) -
                "--batch-size", "8", "--data", str(npz_path),
                "--model-dir", str(tmp_path / "models"), "--results-dir", str(tmp_path / "results")]
     repo = Path(__file__).resolve().parent.parent
-    history_csv = (tmp_path / "models" / "checkpoints"
-                   / "exp01_baseline-seed0" / "history.csv")
+    history_csv = backup_of(tmp_path / "models", "exp01_baseline", epochs=4,
+                            batch_size=8) / "history.csv"
     process = subprocess.Popen(command, cwd=repo, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

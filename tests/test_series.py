@@ -46,7 +46,9 @@ def test_series_trains_tests_records_and_packs_each_step(tmp_path: Path,
     assert test["data"]["sha256"] == train["data"]["sha256"] == sha256_of(npz_path)
     with tarfile.open(out / "series.tar.gz") as tar:
         names = set(tar.getnames())
-    assert {f"results/{path.name}", "saved_models/exp01_baseline.h5", "results/series.md",
+    saved = f"saved_models/{Path(step['model_file']).name}"  # named by the options
+    assert saved.startswith("saved_models/exp01_baseline-") and saved.endswith(".h5")
+    assert {f"results/{path.name}", saved, "results/series.md",
             f"results/{step['train_record']}", f"results/{step['test_record']}"} <= names
     table = (results / "series.md").read_text()  # the time-to-accuracy table, and its plot
     assert f"| exp01_baseline | 74% | {step['test_accuracy']:.2%} | **no** | — |" in table
