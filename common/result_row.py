@@ -46,6 +46,9 @@ class Row:
     # False where no run has the recipe the experiment's code defines today: the row then
     # shows its newest full run's, and says so
     todays_recipe: bool = True
+    # where the time is a timing run's per-epoch figure × the recipe's epochs: how it was
+    # measured ("3 timed epochs × 100"); None where it is the row's own runs'
+    timed_by: str | None = None
 
     @property
     def mean(self) -> float:
@@ -62,7 +65,15 @@ class Row:
     @property
     def shared_machine(self) -> bool:
         """Whether a run's time was measured with less than 80% of the machine's cores."""
-        return any(share is not None and share < SHARED_BELOW for share in self.cpu_shares)
+        known = [share for share in self.cpu_shares if share is not None]
+        return self.timed_by is None and bool(known) and max(known) < SHARED_BELOW
+
+    @property
+    def time_note(self) -> str:
+        """What the table says after the training time: how it was measured, if not plainly."""
+        if self.timed_by:
+            return f" ({self.timed_by})"
+        return " (shared machine)" if self.shared_machine else ""
 
     @property
     def met(self) -> bool | None:

@@ -22,9 +22,9 @@ from common.paths import REPO_ROOT, RESULTS_DIR
 from common.recipe_identity import default_recipe, differences, recipe_id
 from common.records import machine, platform, read_history, read_records, wall_seconds
 from common.registry import EXPERIMENTS_DIR, experiment_names, find_experiment
-from common.result_row import Row
+from common.result_row import SHARED_BELOW, Row
 from common.results_devices import render_devices, rounds_in
-from common.results_report import render, update_project_readme, write_readme
+from common.results_report import render_datasets, update_project_readme, write_readme
 
 
 def _described(experiment: str, runs: list[dict], key: str, default: object) -> object:
@@ -73,6 +73,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
                           *((t["test_accuracy"], {**r, "_differs": ["backend"]})
                             for t, r in elsewhere)], key=lambda pair: pair[1]["finished"])
         runs = sorted((train for _, train in pairs if train), key=lambda r: r["finished"])
+        seconds, timed_by = training_time(runs, [r for _, r in others if r], current)
         last_test = max((test for test, _ in pairs), key=lambda t: t["finished"])
         seeds = by_seed(pairs)
         rows.append(Row(
@@ -83,7 +84,8 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             accuracies=[statistics.fmean(a for a, _, _ in seed) for seed in seeds.values()],
             params=last_test.get("params"),
             epochs=sorted({r["epochs_run"] for r in runs}),
-            train_seconds=[wall_seconds(r) for r in runs],
+            train_seconds=seconds,
+            timed_by=timed_by,
             data=last_test["data"]["source"],
             date=last_test["finished"][:10],
             backlinks=[p["_path"].relative_to(results_dir).as_posix()
@@ -108,6 +110,25 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             cpu_shares=[r.get("cpu_share") for r in runs],
         ))
     return rows
+
+
+def training_time(runs: list[dict], others: list[dict], current: dict | None
+                  ) -> tuple[list[float], str | None]:
+    """The row's training times: those of its runs that had the machine (at least 80% of
+    its cores), else a timing run's (the same recipe for fewer epochs, on the full data,
+    with the machine to itself: its mean epoch × the recipe's epochs, said as such), else
+    every run's, as recorded (marked where a run is known to have shared its cores)."""
+    alone = [r for r in runs if (r.get("cpu_share") or 0) >= SHARED_BELOW]
+    if alone:
+        return [wall_seconds(r) for r in alone], None
+    timing = [r for r in others if current and (r.get("cpu_share") or 0) >= SHARED_BELOW
+              and not r["data"].get("limit") and differences(r, current) == ["epochs"]]
+    if runs and timing:
+        epochs = runs[-1]["epochs_run"]
+        per_epoch = [r["train_seconds"] / r["epochs_run"] for r in timing]
+        return ([statistics.fmean(per_epoch) * epochs],
+                f"{' + '.join(str(r['epochs_run']) for r in timing)} timed epochs × {epochs}")
+    return [wall_seconds(r) for r in runs], None
 
 
 def by_seed(pairs: list[tuple[dict, dict | None]]) -> dict[object, list[tuple[float, str, str]]]:
@@ -193,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"e.g. python -m experiments.{name}.train && python -m experiments.{name}.test")
         return
     devices = render_devices(rows, {d.name: collect(d) for d in rounds_in(args.results_dir)})
-    print(render(rows))
+    print(render_datasets(rows, charts="results/", devices=devices))  # as README.md has it
     print(f"wrote {write_readme(rows, args.results_dir, devices)}")
     if args.results_dir.resolve() == RESULTS_DIR:
         update_project_readme(rows, REPO_ROOT / "README.md", devices)

@@ -13,17 +13,20 @@ from common.files import write_text_atomic
 from common.markdown import accuracy_cell, minutes, table
 from common.registry import experiment_names, find_experiment
 from common.result_row import Row
-from common.results_backends import accuracies_by_platform
+from common.results_details import render_by_backend, render_per_class, render_references
 from common.results_lessons import (
     LESSONS,
+    draw_scratch_charts,
     loss_curve_links,
     render_architectures,
     render_scratch,
     render_transfer,
+    scratch_chart_links,
     section_for,
     section_of,
     transfer_chart,
 )
+from common.results_recipes import ours, render_slides_beside
 from common.results_runs import render_earlier, render_replications
 
 
@@ -44,35 +47,6 @@ def series_minutes(rows: Sequence[Row]) -> float:
     return sum(statistics.fmean(r.train_seconds) for r in rows if r.train_seconds) / 60
 
 
-def render_per_class(rows: Sequence[Row]) -> str:
-    """Accuracy per class and experiment, with the change each step made."""
-    rows = [r for r in rows if r.per_class]
-    if not rows:
-        return ""
-    lines = []
-    for cls in rows[0].per_class:
-        cells, previous = [cls], None
-        for r in rows:
-            value = r.per_class.get(cls)
-            cell = "—" if value is None else f"{value:.1%}"
-            if value is not None and previous is not None:
-                cell += f" ({(value - previous) * 100:+.1f})"
-            cells.append(cell)
-            previous = value
-        lines.append(cells)
-    return table(["class", *(r.experiment for r in rows)], lines)
-
-
-def render_by_backend(rows: Sequence[Row]) -> str:
-    """The steps run on more than one platform, one column a platform; '' where none is."""
-    found = {row.experiment: accuracies_by_platform(row) for row in rows}
-    found = {name: by for name, by in found.items() if len(by) > 1}
-    platforms = sorted({p for by in found.values() for p in by})
-    return table(["experiment", *platforms],
-                 [[name, *(accuracy_cell(by.get(p, []), span=False) for p in platforms)]
-                  for name, by in found.items()])
-
-
 def render(rows: Sequence[Row]) -> str:
     """The comparison as a Markdown table."""
     return table(
@@ -82,7 +56,7 @@ def render(rows: Sequence[Row]) -> str:
           accuracy_cell(row.accuracies) + row.precision_mark,
           {True: "yes", False: "**no**", None: "—"}[row.met],
           f"{row.params:,}" if row.params else "—", ", ".join(map(str, row.epochs)) or "—",
-          minutes(row.train_seconds) + (" (shared machine)" if row.shared_machine else ""),
+          minutes(row.train_seconds) + row.time_note,
           row.budget or "—",
           "; ".join(row.platforms) or "—", row.data, row.date]
          for row in rows])
@@ -124,13 +98,14 @@ def _section(section: str, group: list[Row], charts: str, devices: str,
     if section == "xor":
         return f"{render(group)}{waiting}\n{loss_curve_links(group, charts)}"
     if section == "scratch":
-        return f"{render_scratch(group)}{waiting}\n"
-    series = f"{series_line(group)}\n\n" if section == "cifar10" else ""
+        return f"{render_scratch(group)}{waiting}\n{scratch_chart_links(charts)}"
+    beside = render_slides_beside(group)
+    series = f"{series_line(ours(group))}\n\n" if section == "cifar10" else ""
     if section == "cifar10" and devices:
-        series += ("The same steps on a GPU: the runs each GPU round brought back "
-                   f"([{charts}gpu/]({charts}gpu/)), beside the table's own:\n\n"
-                   f"{devices}\n")
-    return (f"{render(group)}{waiting}\n{series}"
+        series += ("The same steps on a GPU (`.ci/gpu-round.sh` trains them on a lent GPU and "
+                   f"brings the records back to [{charts}gpu/]({charts}gpu/)), beside the "
+                   f"table's own:\n\n{devices}\n")
+    return (f"{render(ours(group))}{waiting}\n{beside}{series}"
             f"![test accuracy of each step]({charts}{_chart_name(section)})\n")
 
 
@@ -155,38 +130,23 @@ def not_run_yet(section: str, rows: Sequence[Row]) -> str:
     return f"\nNot run yet: {', '.join(waiting)}.\n" if waiting else ""
 
 
-def render_references(rows: Sequence[Row]) -> str:
-    """Each experiment with a reference.json beside the source's numbers, class by class."""
-    parts = []
-    for row in rows:
-        ref = row.reference
-        if not ref or not row.per_class:
-            continue
-        cells = [["**all**", f"{ref['test_accuracy']:.1%}", f"{row.mean:.2%}",
-                  f"{(row.mean - ref['test_accuracy']) * 100:+.1f}"]]
-        for cls, reported in ref.get("per_class_accuracy", {}).items():
-            ours = row.per_class.get(cls)
-            cells.append([cls, f"{reported:.0%}", *(("—", "—") if ours is None else
-                          (f"{ours:.1%}", f"{(ours - reported) * 100:+.1f}"))])
-        parts.append(f"### {row.experiment} against {ref['source']}\n\n" + table(
-            ["class", "reported", "ours (latest evaluation)", "difference"], cells))
-    return "\n".join(parts)
-
-
 def write_readme(rows: Sequence[Row], results_dir: Path, devices: str = "") -> Path:
     sections = by_section(rows)
     for section, group in sections:
         if section == "transfer":
             transfer_chart(group, results_dir / _chart_name(section))
+        elif section == "scratch":
+            draw_scratch_charts(group, results_dir)
         elif section != "xor":
-            plots.steps_chart([r.experiment for r in group], [r.accuracies for r in group],
-                              [r.target for r in group], results_dir / _chart_name(section),
-                              [r.target_source for r in group])
+            steps = ours(group)
+            plots.steps_chart([r.experiment for r in steps], [r.accuracies for r in steps],
+                              [r.target for r in steps], results_dir / _chart_name(section),
+                              [r.target_source for r in steps])
     per_class = "\n".join(f"### {_title(section)}\n\n{render_per_class(group)}"
                            for section, group in sections if section not in LESSONS)
     curves_png = plots.validation_curves(  # a panel per table; transfer's are too many
         {_title(section): {r.experiment: r.val_curve for r in group if r.val_curve}
-         for section, group in sections if section not in ("transfer", "xor")},
+         for section, group in sections if section not in ("transfer", "xor", "scratch")},
         results_dir / "validation_curves.png")
     by_backend, references = render_by_backend(rows), render_references(rows)
     sources = "\n".join(f"- {row.experiment}: " + ", ".join(
@@ -199,8 +159,10 @@ def write_readme(rows: Sequence[Row], results_dir: Path, devices: str = "") -> P
         "animals' 6,000 or vehicles' 4,000 in transfer learning), measured by each "
         "experiment's test entry point; with several seeds it is mean ± standard deviation "
         "(n, min–max; a seed run again counts once). Training time is the train command's wall "
-        "time (for a resumed run, the sum of its epoch times); \"shared machine\": a run had "
-        "less than 80% of the machine's cores (its CPU time says so), so a user waits less. "
+        "time of the runs that had the machine (at least 80% of its cores, by their CPU time); "
+        "\"N timed epochs × E\": a short run of the recipe timed N epochs on an idle machine "
+        "and the time is its mean epoch × the recipe's E; \"shared machine\": every run "
+        "shared its cores, so a user waits less. "
         "Made for: the budget a recipe's epochs were chosen "
         "to fit (its `Settings.budget`); —: the slides' own recipe.\n\n"
         f"{render_datasets(rows, heading='##', devices=devices)}\n"

@@ -258,3 +258,44 @@ def test_a_gpu_rounds_runs_sit_beside_the_rows_not_in_them(filled: Path) -> None
     assert ("| exp01_baseline | 11.5 min | 75.00% (n=2) | tensorflow · CPU | 30.0 s | 75.00% "
             "| jax · cuda:0 |") in text  # the row keeps its own two runs
     assert "| exp02_batchnorm | 11.0 min | 78.00% | tensorflow · CPU | — | — | — |" in text
+
+
+def test_the_slides_recipe_sits_beside_the_step_not_in_its_table(filled: Path, capsys) -> None:
+    slides = train_record("exp01_baseline", "sl", 3) | {
+        "settings": {"variant": "slides", "epochs": 25}, "commit": "sl"}
+    write_record(filled, "exp01_baseline", "train-sl", slides)
+    write_record(filled, "exp01_baseline", "test-sl",
+                 eval_record("exp01_baseline", "sl", 0.72, "2026-11-29T12:00:00"))
+    rows = results.collect(filled)
+    assert [r.experiment for r in rows if r.variant] == ["exp01_baseline-slides"]
+    section = report.render_datasets(rows)
+    table, beside = section.split("The slides' own recipe")
+    assert "exp01_baseline-slides" not in table  # the steps' table is ours
+    # slides' figure, epochs, time; ours; ours minus the slides' in points
+    assert ("| exp01_baseline | 72.00% | 20 | 13.0 min | 75.00% ± 1.41% (n=2) | 20 | 11.5 min "
+            "| +3.00 |") in beside
+    results.main(["--results-dir", str(filled)])  # the terminal shows what README.md shows
+    assert section.split("![")[0] in capsys.readouterr().out
+
+
+def test_the_time_is_an_idle_machines_a_timing_run_stands_in_for_shared_runs(
+        filled: Path) -> None:
+    def run(sha: str, seed: int, share: float, epochs: int | None = None) -> None:
+        record = today_record("exp01_baseline", sha, seed) | {"cpu_share": share}
+        if epochs:  # a timing run: the recipe for fewer epochs
+            record["settings"] = {**record["settings"], "epochs": epochs}
+            record |= {"epochs_run": epochs, "train_seconds": 30.0 * epochs}
+        write_record(filled, "exp01_baseline", f"train-{sha}", record)
+        write_record(filled, "exp01_baseline", f"test-{sha}",
+                     eval_record("exp01_baseline", sha, 0.75, f"2026-11-2{seed}T11:00:00"))
+
+    run("s4", 4, 0.5)  # shared: 840 s
+    exp01 = results.collect(filled)[0]
+    assert exp01.train_seconds == [840.0] and exp01.time_note == " (shared machine)"
+    run("t5", 5, 0.95, epochs=2)  # 30 s an epoch with the machine to itself
+    exp01 = results.collect(filled)[0]
+    assert exp01.train_seconds == [30.0 * 20] and exp01.time_note == " (2 timed epochs × 20)"
+    assert exp01.accuracies == [0.75]  # the timing run is not a sample of the recipe
+    run("s6", 6, 0.9)  # a full run that had the machine: its own time
+    exp01 = results.collect(filled)[0]
+    assert exp01.train_seconds == [960.0] and exp01.time_note == ""
