@@ -84,7 +84,7 @@ def render(record: dict) -> str:
         bare = by_key.get((r["experiment"], "ours, no augmentation"))
         if r["way"] == "ours" and bare:
             lines.append(f"\n{r['experiment']}: training with augmentation runs at "
-                         f"**{r['train_images_per_s'] / bare['train_images_per_s']:.1%}** of "
+                         f"{r['train_images_per_s'] / bare['train_images_per_s']:.1%} of "
                          f"the throughput without it.")
     return "\n".join(lines) + "\n"
 
