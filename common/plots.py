@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 from common.files import atomic_path  # noqa: E402
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def save_figure(fig: plt.Figure, path: Path) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
     plt.close(fig)
@@ -35,7 +35,7 @@ def training_curves(history: dict[str, Sequence[float]], title: str, path: Path,
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], title: str,
@@ -53,7 +53,7 @@ def confusion_matrix(matrix: np.ndarray, class_names: Sequence[str], title: str,
                 color="white" if count > threshold else "black")
     fig.colorbar(im, ax=ax, fraction=0.046)
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def image_grid(images: np.ndarray, captions: Sequence[str], path: Path,
@@ -77,7 +77,7 @@ def image_grid(images: np.ndarray, captions: Sequence[str], path: Path,
                          color=colors[k] if colors else "black")
     if title:
         fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def steps_chart(names: Sequence[str], accuracies: Sequence[Sequence[float]],
@@ -111,7 +111,7 @@ def steps_chart(names: Sequence[str], accuracies: Sequence[Sequence[float]],
     ax.set_ylabel("test accuracy")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def validation_curves(panels: dict[str, dict[str, Sequence[float]]], path: Path) -> Path:
@@ -133,7 +133,7 @@ def validation_curves(panels: dict[str, dict[str, Sequence[float]]], path: Path)
         ax.set_title(title)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def accuracy_by_budget(methods: dict[str, Sequence[tuple[int, Sequence[float]]]],
@@ -158,7 +158,7 @@ def accuracy_by_budget(methods: dict[str, Sequence[tuple[int, Sequence[float]]]]
     if methods:
         ax.legend()
     ax.set_title("Transfer learning: accuracy against labels")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def time_to_accuracy(curves: dict[str, Sequence[tuple[float, float]]],
@@ -180,4 +180,4 @@ def time_to_accuracy(curves: dict[str, Sequence[tuple[float, float]]],
     if curves:
         ax.legend(title="dashed: the step's target")
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -7,6 +7,7 @@ every other row to its dataset's table (``results_report``)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +57,36 @@ def render_scratch(rows: Sequence[Row]) -> str:
           ", ".join(map(str, row.epochs)) or "—", minutes(row.train_seconds),
           f"{row.images_per_second:.0f}" if row.images_per_second else "—"]
          for row in rows])
+
+
+SCRATCH_CHARTS = {"scratch-climb.png": "the two-layer network's climb",
+                  "scratch-optimizers.png": "the optimizers' loss curves",
+                  "scratch-activations.png": "activations for each choice of initial weights"}
+
+
+def scratch_chart_links(charts: str) -> str:
+    return "\n".join(f"![{alt}]({charts}{name})" for name, alt in SCRATCH_CHARTS.items()) + "\n"
+
+
+def draw_scratch_charts(rows: Sequence[Row], results_dir: Path) -> None:
+    """The climb (scratch02's three recipes), the optimizers' loss curves (scratch03's
+    runs) and the activation histograms (no training: a forward pass of random data)."""
+    from common.scratch import charts as scratch
+
+    climb = sorted((r for r in rows if r.experiment.startswith("scratch02")),
+                   key=lambda r: ("sigmoid", "relu", None).index(r.variant))
+    plots.steps_chart([r.experiment for r in climb], [r.accuracies for r in climb],
+                      [r.target for r in climb], results_dir / "scratch-climb.png",
+                      [r.target_source for r in climb])
+    curves = {}
+    for row in rows:
+        if row.experiment.startswith("scratch03"):
+            train = json.loads((results_dir / row.backlinks[-1]).read_text()
+                               if "/train-" in row.backlinks[-1] else "{}")
+            if "loss_curve" in train:
+                curves[row.idea] = (train["loss_curve"]["every"], train["loss_curve"]["loss"])
+    scratch.loss_curves(curves, results_dir / "scratch-optimizers.png")
+    scratch.activation_histograms(results_dir / "scratch-activations.png")
 
 
 def budgets(rows: Sequence[Row]) -> list[int]:

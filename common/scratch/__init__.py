@@ -6,9 +6,10 @@ networks built from them.
 Modules: ``functions`` (softmax, cross-entropy), ``layers`` (Affine, ReLU, Sigmoid, Dropout,
 BatchNormalization, SoftmaxWithLoss), ``conv`` (im2col, Convolution, MaxPooling),
 ``optimizers``, ``weights`` (std, Xavier, He), ``gradient_check``, ``network`` (a stack of
-layers), ``models`` (the decks' networks by name); ``keras_io`` (a trained network as a
-stock Keras .h5 and back) and ``training`` (the entry points) join it to the project.
+layers), ``models`` (the builder and the multi-layer network); ``recipe`` (a run's settings),
+``keras_io`` (a trained network as a stock Keras .h5 and back), ``training`` (the entry
+points) and ``charts`` (the lessons' pictures) join it to the project.
 
-Layering: everything but ``keras_io`` and ``training`` imports NumPy only, never Keras or
-another ``common`` package; those two may import the rest of ``common``.
+Layering: the library itself imports NumPy only, never Keras or the rest of ``common``;
+``recipe``, ``keras_io``, ``training`` and ``charts`` may import both.
 """

@@ -21,6 +21,7 @@ class ScratchSettings:
     dataset: str = "mnist"
     network_options: dict = field(default_factory=dict)  # e.g. hidden, activation, init
     variant: str | None = None  # --recipe <variant>: saved as <name>-<variant>.h5
+    log_every: int | None = None  # record the loss averaged over every this many steps
     epochs: int = field(default=20, metadata=option("passes over the training images",
                                                     type=positive_int))
     batch_size: int = field(default=100, metadata=option("images per step", type=positive_int))

@@ -34,7 +34,7 @@ from common.scratch.network import Network
 from common.scratch.optimizers import OPTIMIZERS
 from common.scratch.recipe import ScratchRun, ScratchSettings
 
-TRAIN_SAMPLE = 10_000  # training images whose accuracy is logged after each epoch
+TRAIN_SAMPLE = 1000  # training images whose accuracy is logged after each epoch (the book's)
 AGREEMENT = 1e-5  # the .h5 must give the NumPy network's probabilities to this
 
 
@@ -123,13 +123,19 @@ def fit(network: Network, optimizer, settings: ScratchSettings, seed: int, x: np
                 layer.rng = np.random.default_rng([seed, epoch, 1])
         # a bar on a terminal, one line per epoch in a log file (as Keras' fit)
         bar = keras.utils.Progbar(steps, verbose=1 if sys.stdout.isatty() else 2)
-        start, cpu, total = time.perf_counter(), time.process_time(), 0.0
+        start, cpu, total, block = time.perf_counter(), time.process_time(), 0.0, []
         for step in range(steps):
             batch = order[step * settings.batch_size:(step + 1) * settings.batch_size]
             loss = network.gradient(x[batch], y[batch])
             optimizer.update(network.params, network.grads)
             total += loss
+            block.append(loss)
+            if settings.log_every and len(block) == settings.log_every:
+                _append(state_dir / "loss_curve.csv", {"loss": float(np.mean(block))})
+                block = []
             bar.update(step + 1, [("loss", loss)])  # shown: the epoch's mean so far
+        if settings.log_every and block:  # an epoch's last steps, fewer than log_every
+            _append(state_dir / "loss_curve.csv", {"loss": float(np.mean(block))})
         row = {"epoch": epoch, "loss": total / steps,
                "accuracy": network.accuracy(x[sample], y[sample]),
                "seconds": round(time.perf_counter() - start, 2),
@@ -201,6 +207,8 @@ def finish(name: str, settings: ScratchSettings, run: ScratchRun, stem: str, net
         "ms_per_step": round(seconds / steps * 1000, 1),
         "images_per_second": round(steps * settings.batch_size / seconds),
         "keras_max_difference": difference,
+        **({"loss_curve": {"every": settings.log_every, "loss": [round(v, 5) for v in read_history(
+            made["state_dir"] / "loss_curve.csv").get("loss", [])]}} if settings.log_every else {}),
         "wall_seconds": round(time.perf_counter() - made["wall_start"], 1),
         "resumed": backup["resumed"], "started": backup["started"],
     }, made["commit"], model_path, history, made["state_dir"] / "history.csv",
