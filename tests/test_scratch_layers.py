@@ -186,3 +186,14 @@ def test_a_deep_convnet_step_keeps_float32_and_lowers_the_loss_on_one_batch() ->
     assert losses[-1] < losses[0]
     assert all(p.dtype == np.float32 for p in net.params.values())
     assert all(g.dtype == np.float32 for g in net.grads.values())
+
+
+def test_sigmoid_with_loss_gradient_is_probability_minus_label() -> None:
+    from common.scratch.layers import SigmoidWithLoss
+
+    x, labels = np.random.default_rng(7).standard_normal((5, 1)), np.array([0, 1, 1, 0, 1])
+    last = SigmoidWithLoss()
+    last.loss(x, labels.astype(np.float64))
+    analytic = last.backward()
+    numeric = numerical_gradient(lambda: last.loss(x, labels.astype(np.float64)), x)
+    assert relative_error(analytic, numeric) < TOLERANCE

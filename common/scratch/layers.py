@@ -138,3 +138,19 @@ class SoftmaxWithLoss(Layer):
         dx = self.probabilities.copy()
         dx[np.arange(len(self.labels)), self.labels] -= 1
         return dx * (dout / len(self.labels))
+
+
+class SigmoidWithLoss(Layer):
+    """Sigmoid and binary cross-entropy in one (a yes/no output, XOR's): their gradient
+    together is (probability - label) / batch, as softmax's with cross-entropy."""
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        return sigmoid(x)
+
+    def loss(self, x: np.ndarray, labels: np.ndarray) -> float:
+        self.probabilities, self.labels = sigmoid(x), labels.reshape(x.shape)
+        p, y = np.clip(self.probabilities, 1e-12, 1 - 1e-12), self.labels
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+    def backward(self, dout: np.ndarray | float = 1.0) -> np.ndarray:
+        return (self.probabilities - self.labels) * (dout / len(self.labels))

@@ -1,8 +1,9 @@
-"""The decks' network from scratch: 2 inputs -> 2 sigmoid units -> 1 sigmoid output, in NumPy.
+"""The decks' network from scratch: 2 inputs -> 2 sigmoid units -> 1 sigmoid output, built
+from the from-scratch library's layers (``common/scratch``).
 
 No single line separates XOR's ones from its zeros; the two hidden units draw two lines
 (roughly OR and AND) and the output unit combines them. Backpropagation is the chain rule
-written out: with the cross-entropy loss and a sigmoid output, the error at the output is
+layer by layer: with the cross-entropy loss and a sigmoid output, the error at the output is
 simply p - y, and each layer passes it back through its weights and its sigmoid's slope.
 """
 
@@ -12,39 +13,48 @@ from pathlib import Path
 
 import numpy as np
 
+from common.scratch.layers import Affine, Sigmoid, SigmoidWithLoss
+from common.scratch.optimizers import SGD
 from common.xor import initial_weights
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-z))
 
 
 class XorNetwork:
     def __init__(self, weights: list[np.ndarray]) -> None:
-        self.w1, self.b1, self.w2, self.b2 = (np.array(w, dtype=np.float64) for w in weights)
+        w1, b1, w2, b2 = (np.array(w, dtype=np.float64) for w in weights)
+        rng = np.random.default_rng(0)  # unused: the weights are given
+        self.layers = [Affine(2, 2, 0.0, rng), Sigmoid(), Affine(2, 1, 0.0, rng)]
+        self.layers[0].params = {"W": w1, "b": b1}
+        self.layers[2].params = {"W": w2, "b": b2}
+        self.last = SigmoidWithLoss()
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The hidden activations (n, 2) and P(XOR = 1) (n, 1)."""
-        hidden = sigmoid(x @ self.w1 + self.b1)
-        return hidden, sigmoid(hidden @ self.w2 + self.b2)
+        hidden = self.layers[1].forward(self.layers[0].forward(np.asarray(x, np.float64)))
+        return hidden, self.last.forward(self.layers[2].forward(hidden))
 
     def step(self, x: np.ndarray, y: np.ndarray, learning_rate: float) -> float:
         """One gradient-descent step on the mean cross-entropy; returns the loss before it."""
-        hidden, p = self.forward(x)
-        y = y.reshape(-1, 1)
-        loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-        d_out = (p - y) / len(x)  # dLoss/d(output pre-activation)
-        d_hidden = d_out @ self.w2.T * hidden * (1 - hidden)  # back through W2, sigmoid'
-        grads = (x.T @ d_hidden, d_hidden.sum(0), hidden.T @ d_out, d_out.sum(0))
-        for weight, grad in zip((self.w1, self.b1, self.w2, self.b2), grads, strict=True):
-            weight -= learning_rate * grad
+        out = np.asarray(x, np.float64)
+        for layer in self.layers:
+            out = layer.forward(out, train=True)
+        loss = self.last.loss(out, np.asarray(y, np.float64))
+        dout = self.last.backward()
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        params = {f"{i}/{k}": p for i, layer in enumerate(self.layers)
+                  for k, p in layer.params.items()}
+        grads = {f"{i}/{k}": g for i, layer in enumerate(self.layers)
+                 for k, g in layer.grads.items()}
+        SGD(learning_rate).update(params, grads)
         return loss
 
     def weights(self) -> list[np.ndarray]:
-        return [self.w1, self.b1, self.w2, self.b2]
+        first, second = self.layers[0].params, self.layers[2].params
+        return [first["W"], first["b"], second["W"], second["b"]]
 
     def save(self, path: Path) -> None:
-        np.savez(path, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2)
+        w1, b1, w2, b2 = self.weights()
+        np.savez(path, w1=w1, b1=b1, w2=w2, b2=b2)
 
     @classmethod
     def load(cls, path: Path) -> XorNetwork:
