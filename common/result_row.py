@@ -49,6 +49,8 @@ class Row:
     # where the time is a timing run's per-epoch figure × the recipe's epochs: how it was
     # measured ("3 timed epochs × 100"); None where it is the row's own runs'
     timed_by: str | None = None
+    # the newest run's loss every few steps, where it kept one (from scratch): (steps, losses)
+    loss_curve: tuple[int, list[float]] | None = None
 
     @property
     def mean(self) -> float:

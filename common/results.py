@@ -24,6 +24,7 @@ from common.records import machine, platform, read_history, read_records, wall_s
 from common.registry import EXPERIMENTS_DIR, experiment_names, find_experiment
 from common.result_row import SHARED_BELOW, Row
 from common.results_devices import render_devices, rounds_in
+from common.results_recipes import ours
 from common.results_report import render_datasets, update_project_readme, write_readme
 
 
@@ -86,6 +87,8 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             epochs=sorted({r["epochs_run"] for r in runs}),
             train_seconds=seconds,
             timed_by=timed_by,
+            loss_curve=(runs[-1]["loss_curve"]["every"], runs[-1]["loss_curve"]["loss"])
+            if runs and "loss_curve" in runs[-1] else None,
             data=last_test["data"]["source"],
             date=last_test["finished"][:10],
             backlinks=[p["_path"].relative_to(results_dir).as_posix()
@@ -213,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"no evaluated experiments under {args.results_dir}: train one, then test it, "
               f"e.g. python -m experiments.{name}.train && python -m experiments.{name}.test")
         return
-    devices = render_devices(rows, {d.name: collect(d) for d in rounds_in(args.results_dir)})
+    devices = render_devices(ours(rows), {d.name: collect(d) for d in rounds_in(args.results_dir)})
     print(render_datasets(rows, charts="results/", devices=devices))  # as README.md has it
     print(f"wrote {write_readme(rows, args.results_dir, devices)}")
     if args.results_dir.resolve() == RESULTS_DIR:

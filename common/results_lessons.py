@@ -7,7 +7,6 @@ every other row to its dataset's table (``results_report``)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,7 +54,7 @@ def render_scratch(rows: Sequence[Row]) -> str:
           f"{row.target:.1%} ({row.target_source})" if row.target else "—",
           accuracy_cell(row.accuracies), f"{row.params:,}" if row.params else "—",
           ", ".join(map(str, row.epochs)) or "—", minutes(row.train_seconds),
-          f"{row.images_per_second:.0f}" if row.images_per_second else "—"]
+          f"{row.images_per_second:,.0f}" if row.images_per_second else "—"]
          for row in rows])
 
 
@@ -78,13 +77,8 @@ def draw_scratch_charts(rows: Sequence[Row], results_dir: Path) -> None:
     plots.steps_chart([r.experiment for r in climb], [r.accuracies for r in climb],
                       [r.target for r in climb], results_dir / "scratch-climb.png",
                       [r.target_source for r in climb])
-    curves = {}
-    for row in rows:
-        if row.experiment.startswith("scratch03"):
-            train = json.loads((results_dir / row.backlinks[-1]).read_text()
-                               if "/train-" in row.backlinks[-1] else "{}")
-            if "loss_curve" in train:
-                curves[row.idea] = (train["loss_curve"]["every"], train["loss_curve"]["loss"])
+    curves = {row.idea: row.loss_curve for row in rows
+              if row.experiment.startswith("scratch03") and row.loss_curve}
     scratch.loss_curves(curves, results_dir / "scratch-optimizers.png")
     scratch.activation_histograms(results_dir / "scratch-activations.png")
 
