@@ -84,7 +84,9 @@ steps() {  # the train and test commands of each experiment named, one after the
   for name in "$@"; do
     cmd+=" && $PYTHON -m experiments.$name.train $TRAIN --model-dir $work/models"
     cmd+=" --results-dir $work/results && $PYTHON -m experiments.$name.test"
-    cmd+=" --model $work/models/$name.h5 --results-dir $work/results"
+    # the file the train command saved: <name>.h5, or named by the options it ran with
+    cmd+=" --model \$(ls -t $work/models/$name.h5 $work/models/$name-*.h5 2> /dev/null | head -1)"
+    cmd+=" --results-dir $work/results"
   done
   echo "$cmd"
 }
@@ -120,10 +122,10 @@ part profile "${ROUND_PROFILE_S:-$profile_s}" "$PYTHON" -m common.bench.profile 
 tar -czf "$OUT/results.tar.gz" -C "$work" results
 small=() large=()
 for name in "${new[@]}"; do  # a file over 15 MiB would not come back: its checksum does
-  file=$work/models/$name.h5
-  [ -f "$file" ] || continue
-  if [ "$(stat -c %s "$file")" -le $((15 << 20)) ]; then small+=("$name.h5"); else
-    large+=("$name.h5: $(($(stat -c %s "$file") >> 20)) MiB, sha256 $(sha256sum "$file" | cut -c1-64)")
+  file=$(ls -t "$work/models/$name.h5" "$work/models/$name"-*.h5 2> /dev/null | head -1)
+  [ -n "$file" ] && [ -f "$file" ] || continue
+  if [ "$(stat -c %s "$file")" -le $((15 << 20)) ]; then small+=("$(basename "$file")"); else
+    large+=("$(basename "$file"): $(($(stat -c %s "$file") >> 20)) MiB, sha256 $(sha256sum "$file" | cut -c1-64)")
   fi
 done
 [ ${#small[@]} -gt 0 ] && (cd "$work/models" && tar -czf "$OUT/models.tar.gz" "${small[@]}")

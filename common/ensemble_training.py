@@ -118,7 +118,7 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
         if record is None:
             print(f"\nmember {i} of {count}: {member} with seed {seed}")
             train(member, build_member, member_settings,
-                  replace(run, seed=seed, model_dir=path.parent))
+                  replace(run, seed=seed, model_dir=path.parent, recipe_default=None))
             record = finished_member(path, member, seed, member_settings, run)
         else:
             print(f"member {i} of {count}: {relative(path)} is trained "

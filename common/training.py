@@ -155,6 +155,8 @@ def file_stem(name: str, settings: Settings, run: RunOptions) -> str:
     """What the run saves as: saved_models/<stem>.h5 (``Settings.file_stem``): the step, its
     variant and label budget, and any option or --limit that differs from the recipe, so a
     quick look (``--epochs 1 --limit 512``) never replaces the step's file."""
+    if run.recipe_default is None:  # not from the command line (an ensemble's member)
+        return settings.file_stem(name)
     return settings.file_stem(name, run.recipe_default, run.limit)
 
 

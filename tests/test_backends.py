@@ -14,7 +14,7 @@ from common.augmentation import WholePixelTranslation
 from common.data import scale
 from common.export import save_model
 from common.registry import find_experiment
-from tests.conftest import run_python, run_under
+from tests.conftest import run_python, run_under, saved_h5
 
 
 def test_whole_pixel_translation_moves_images_as_random_translation_does() -> None:
@@ -129,7 +129,9 @@ def test_trained_on_another_backend_then_tested_and_reloaded_in_tensorflow(
     common = ["--data", str(npz_path), "--results-dir", str(records)]
     for entry, extra in (("train", ["--epochs", "1", "--batch-size", "16",
                                     "--model-dir", str(models)]),
-                         ("test", ["--model", str(models / "exp02_batchnorm.h5")])):
+                         ("test", ["--model", None])):
+        if extra[-1] is None:  # the file the run saved, named by its options
+            extra = ["--model", str(saved_h5(models, "exp02_batchnorm"))]
         done = run_under(backend, ["-m", f"experiments.exp02_batchnorm.{entry}", *common,
                                    *extra])
         # no C++ start-up lines (TensorFlow's, imported to be seeded, or JAX's CUDA probe)
@@ -138,7 +140,7 @@ def test_trained_on_another_backend_then_tested_and_reloaded_in_tensorflow(
     (test_record,) = (records / "exp02_batchnorm").glob("test-*.json")
     (train_record,) = (records / "exp02_batchnorm").glob("train-*.json")
     assert json.loads(train_record.read_text())["versions"]["backend"] == backend
-    h5 = models / "exp02_batchnorm.h5"
+    h5 = saved_h5(models, "exp02_batchnorm")
     theirs = predictions_under(backend, h5, npz_path, tmp_path / "theirs.npy")
     ours = keras.models.load_model(h5).predict(scale(np.load(npz_path)["x_test"]), verbose=0)
     np.testing.assert_allclose(ours, theirs, atol=1e-5)

@@ -151,6 +151,15 @@ def test_every_committed_model_loads_in_plain_keras_as_its_experiments_network()
         model = keras.models.load_model(path)  # no project code, no custom objects
         if path.stem == "xor02_keras":  # the XOR lesson's: no image recipe (common.xor)
             expected = build_xor02()
+        elif path.stem.startswith("scratch"):  # a NumPy network, saved as the same in Keras
+            import importlib
+
+            from common.scratch.keras_io import to_keras
+            step = importlib.import_module(f"experiments.{path.stem.split('-')[0]}.train")
+            named = {None: step.SETTINGS, **{v.variant: v for v in step.VARIANTS}}
+            variant = path.stem.split("-")[1] if "-" in path.stem else None
+            build = importlib.import_module(f"experiments.{path.stem.split('-')[0]}.model")
+            expected = to_keras(build.build_model(**named[variant].network_options), "x")
         else:
             assert experiment_for(path.stem), path
             experiment = find_experiment(experiment_for(path.stem))  # as the recipe saves it
