@@ -123,7 +123,7 @@ def fit(network: Network, optimizer, settings: ScratchSettings, seed: int, x: np
                 layer.rng = np.random.default_rng([seed, epoch, 1])
         # a bar on a terminal, one line per epoch in a log file (as Keras' fit)
         bar = keras.utils.Progbar(steps, verbose=1 if sys.stdout.isatty() else 2)
-        start, cpu, total, block = time.perf_counter(), time.process_time(), 0.0, []
+        start, cpu, total, block, curve = time.perf_counter(), time.process_time(), 0.0, [], []
         for step in range(steps):
             batch = order[step * settings.batch_size:(step + 1) * settings.batch_size]
             loss = network.gradient(x[batch], y[batch])
@@ -131,11 +131,11 @@ def fit(network: Network, optimizer, settings: ScratchSettings, seed: int, x: np
             total += loss
             block.append(loss)
             if settings.log_every and len(block) == settings.log_every:
-                _append(state_dir / "loss_curve.csv", {"loss": float(np.mean(block))})
+                curve.append(float(np.mean(block)))
                 block = []
             bar.update(step + 1, [("loss", loss)])  # shown: the epoch's mean so far
         if settings.log_every and block:  # an epoch's last steps, fewer than log_every
-            _append(state_dir / "loss_curve.csv", {"loss": float(np.mean(block))})
+            curve.append(float(np.mean(block)))
         row = {"epoch": epoch, "loss": total / steps,
                "accuracy": network.accuracy(x[sample], y[sample]),
                "seconds": round(time.perf_counter() - start, 2),
@@ -143,6 +143,8 @@ def fit(network: Network, optimizer, settings: ScratchSettings, seed: int, x: np
         print(f"training accuracy {row['accuracy']:.4f} (first {sample.stop} images), "
               f"{row['seconds'] / steps * 1000:.0f} ms a step")
         save_backup(network, optimizer, state_dir / "backup.npz")
+        for loss in curve:  # written with the epoch, so a resumed epoch never repeats them
+            _append(state_dir / "loss_curve.csv", {"loss": loss})
         _append(state_dir / "history.csv", row)
         for key, value in row.items():
             history.setdefault(key, []).append(value)
