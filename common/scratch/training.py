@@ -33,6 +33,7 @@ from common.scratch.keras_io import from_keras, to_keras
 from common.scratch.network import Network
 from common.scratch.optimizers import OPTIMIZERS
 from common.scratch.recipe import ScratchRun, ScratchSettings
+from common.settings import recipe_option
 
 TRAIN_SAMPLE = 1000  # training images whose accuracy is logged after each epoch (the book's)
 AGREEMENT = 1e-5  # the .h5 must give the NumPy network's probabilities to this
@@ -41,10 +42,7 @@ AGREEMENT = 1e-5  # the .h5 must give the NumPy network's probabilities to this
 def parse(name: str, settings: ScratchSettings, variants: Sequence[ScratchSettings],
           argv: Sequence[str] | None, test: bool) -> tuple[ScratchSettings, argparse.Namespace]:
     named = {"default": settings, **{v.variant: v for v in variants}}
-    pick = argparse.ArgumentParser(add_help=False)
-    pick.add_argument("--recipe", choices=list(named), default="default",
-                      help="which recipe: " + "; ".join(f"{k}: {v.idea}"
-                                                        for k, v in named.items()))
+    pick = recipe_option(named)  # the Keras steps' --recipe, as they offer it
     chosen = named[pick.parse_known_args(argv)[0].recipe]
     stem = chosen.file_stem(name)
     parser = argparse.ArgumentParser(
@@ -138,7 +136,7 @@ def fit(network: Network, optimizer, settings: ScratchSettings, seed: int, x: np
             curve.append(float(np.mean(block)))
         row = {"epoch": epoch, "loss": total / steps,
                "accuracy": network.accuracy(x[sample], y[sample]),
-               "seconds": round(time.perf_counter() - start, 2),
+               "seconds": round(time.perf_counter() - start, 3),
                "cpu_seconds": round(time.process_time() - cpu, 2)}
         print(f"training accuracy {row['accuracy']:.4f} (first {sample.stop} images), "
               f"{row['seconds'] / steps * 1000:.0f} ms a step")
@@ -207,7 +205,8 @@ def finish(name: str, settings: ScratchSettings, run: ScratchRun, stem: str, net
         "best_epoch": settings.epochs, "train_accuracy": history["accuracy"][-1],
         "train_seconds": round(seconds, 1), **cpu_use(history),
         "ms_per_step": round(seconds / steps * 1000, 1),
-        "images_per_second": round(steps * settings.batch_size / seconds),
+        # None where the epochs' times round to 0 (a few steps of tiny data)
+        "images_per_second": round(steps * settings.batch_size / seconds) if seconds else None,
         "keras_max_difference": difference,
         **({"loss_curve": {"every": settings.log_every, "loss": [round(v, 5) for v in read_history(
             made["state_dir"] / "loss_curve.csv").get("loss", [])]}} if settings.log_every else {}),
