@@ -7,6 +7,7 @@ Each member is an ordinary run of the member experiment (its own recipe, seeds `
 and record are already there is reused, so an interrupted ensemble resumes member by
 member; so is a run of the member step with the same seed and recipe saved elsewhere.
 The ensemble (``common.ensemble.averaged_ensemble``) is saved as ``saved_models/<name>.h5``
+(with options that differ from the recipe, ``<name>-<options>.h5``: ``Settings.file_stem``)
 with a record listing its members; its training time is theirs.
 """
 
@@ -36,7 +37,7 @@ from common.recipe_identity import NOT_RECIPE, model_config_sha256
 from common.records import new_record, read_records, wall_seconds, write_record
 from common.registry import find_experiment
 from common.settings import RunOptions, Settings, parse
-from common.training import train
+from common.training import file_stem, train
 
 
 def train_ensemble_main(name: str, member: str, build_member: Callable[..., keras.Model],
@@ -131,7 +132,8 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
         members[-1].set_weights(trained.get_weights())
     started = time.perf_counter()  # the assembly: members loaded, joined and saved
     model = build_ensemble(members)
-    model_path = save_model(model, run.model_dir / f"{name}.h5")
+    stem = file_stem(name, settings, run)  # a quick look (--epochs 1) is named by it
+    model_path = save_model(model, run.model_dir / f"{stem}.h5")
     first = records[0]
     members_seconds = round(sum(wall_seconds(r) for r in records), 1)  # the training time
     described = {**first["settings"], "members": count, "member": member,
@@ -154,5 +156,6 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
         started=first["started"], **saved_file(model_path)))
     print(f"\nsaved {relative(model_path)} ({count} members, each image and its mirror "
           f"image) and {relative(out)}")
-    print(f"next: python -m experiments.{name}.test")
+    model_option = "" if stem == name else f" --model {relative(model_path)}"
+    print(f"next: python -m experiments.{name}.test{model_option}")
     return json.loads(out.read_text())

@@ -20,7 +20,7 @@ from experiments.exp05_resnet.model import build_model as build_resnet
 from experiments.exp05_resnet.train import SETTINGS as EXP05
 from experiments.exp06_ensemble.model import MEMBERS, build_model
 from experiments.exp06_ensemble.train import SETTINGS as EXP06
-from tests.conftest import run_python
+from tests.conftest import run_python, saved_h5
 
 
 def members(count: int = 2) -> list[keras.Model]:
@@ -117,7 +117,8 @@ def test_ensemble_training_trains_each_member_once_and_records_them(
             "--model-dir", str(tmp_path / "models"), "--results-dir", str(tmp_path / "results")]
     train_ensemble_main("exp06_ensemble", "exp05_resnet", build_resnet, build_model, EXP06,
                         MEMBERS, argv)
-    saved = tmp_path / "models" / "exp06_ensemble.h5"
+    saved = saved_h5(tmp_path / "models", "exp06_ensemble")
+    assert saved.stem == "exp06_ensemble-epochs1-batch-size32"  # a quick look keeps the step's
     record = json.loads(next((tmp_path / "results" / "exp06_ensemble").glob("train-*.json"))
                         .read_text())
     assert [m["seed"] for m in record["members"]] == list(range(5, 5 + MEMBERS))

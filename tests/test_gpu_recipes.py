@@ -18,6 +18,7 @@ import pytest
 
 from experiments.exp08_wide_residual.model import BN_EPSILON, build_model
 from experiments.exp08_wide_residual.train import SETTINGS
+from tests.conftest import saved_h5
 
 WIDTHS = (8, 16, 16)
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None,
@@ -174,11 +175,11 @@ def test_both_steps_train_test_and_reload_on_a_cpu_and_the_ensemble_is_its_membe
                   ["--model", str(members[0]), "--data", str(npz_path),
                    "--results-dir", str(results)])
     evaluate_main("exp09_gpu_ensemble", build_ensemble, EXP09,
-                  ["--model", str(models / "exp09_gpu_ensemble.h5"), "--data", str(npz_path),
+                  ["--model", str(saved_h5(models, "exp09_gpu_ensemble")), "--data", str(npz_path),
                    "--results-dir", str(results)])
     assert len(list(results.glob("exp0[89]_*/test-*.json"))) == 2
     images = np.random.default_rng(3).random((4, 32, 32, 3)).astype("float32")
-    ensemble = keras.models.load_model(models / "exp09_gpu_ensemble.h5")  # plain Keras
+    ensemble = keras.models.load_model(saved_h5(models, "exp09_gpu_ensemble"))  # plain Keras
     each = [keras.models.load_model(path).predict(images, verbose=0) for path in members]
     np.testing.assert_allclose(ensemble.predict(images, verbose=0), np.mean(each, axis=0),
                                rtol=1e-5, atol=1e-6)
