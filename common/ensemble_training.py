@@ -91,6 +91,18 @@ def _say_what_a_cpu_costs(name: str, settings: Settings,
                            len(batches.x) * settings.epochs * untrained, run.results_dir))
 
 
+def _cpu_use(records: Sequence[dict]) -> dict:
+    """The members' CPU seconds and the share of the cores they had over their training
+    (``records.cpu_use``); {} where a member's record is from before they were kept."""
+    if any(r.get("cpu_share") is None for r in records):
+        return {}
+    seconds = [r["train_seconds"] for r in records]
+    return {"cpu_seconds": round(sum(r["cpu_seconds"] for r in records), 1),
+            "cpu_share": round(sum(r["cpu_share"] * s for r, s in zip(records, seconds,
+                                                                      strict=True))
+                               / sum(seconds), 3)}
+
+
 def _recipe_settings(settings: dict) -> dict:
     """The settings that make a member's recipe, as JSON reads them back: a recipe's but the
     precision (resolved only as a run starts) and what the record adds to the settings."""
@@ -149,7 +161,7 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
                         for net, r in zip(members, records, strict=True)),
         epochs_run=first["epochs_run"],
         train_seconds=members_seconds, wall_seconds=members_seconds,
-        assembly_seconds=round(time.perf_counter() - started, 1),
+        assembly_seconds=round(time.perf_counter() - started, 1), **_cpu_use(records),
         members=[{"seed": r["seed"], "model_file": relative(path),
                   "model_sha256": r["model_sha256"], "record": relative(r["_path"])}
                  for r, path in zip(records, paths, strict=True)],

@@ -130,6 +130,9 @@ def test_ensemble_training_trains_each_member_once_and_records_them(
     assert (record["idea"], record["target"]) == (EXP06.idea, 0.94)
     assert record["train_seconds"] == pytest.approx(sum(
         json.loads(p.read_text())["wall_seconds"] for p in member_records), abs=0.2)
+    assert record["cpu_seconds"] == pytest.approx(sum(  # the cores the members had
+        json.loads(p.read_text())["cpu_seconds"] for p in member_records), abs=0.2)
+    assert 0 < record["cpu_share"] <= 1
     before = keras.models.load_model(saved).predict(images(), verbose=0)
 
     def no_training(*args: object, **kwargs: object) -> None:
