@@ -45,7 +45,7 @@ elif [ -z "${CIFAR10_DATA:-}" ] && [ -f .gpu-data/cifar10-jpeg.tar.gz ]; then
 fi
 # the code's commit: an exported copy has no .git, so the caller says it
 export PROJECT_COMMIT=${PROJECT_COMMIT:-$("$PYTHON" -c \
-  "from common.provenance import git_commit; print(git_commit())")}
+  "from common.basics.provenance import git_commit; print(git_commit())")}
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || echo "no GPU"; } \
   > "$OUT/gpu.txt" 2>&1
 DMON=""

@@ -1,4 +1,15 @@
-"""Shared library of the experiment series: data, training, evaluation, records.
+"""Shared library of the experiment series, in packages by concern, each importing only
+those below it (checked by ``lint-imports``, configured in pyproject.toml):
+
+    results, predict, series, round_summary, test_images, bench   the commands users type
+    reports                                                       tables and charts
+    scratch                                                       the NumPy lessons
+    training | evaluation                                         the train and test entry points
+    records                                                       run records, .h5 files
+    config                                                        recipes, experiments by name
+    models | data                                                 a network as a whole; datasets
+    layers                                                        Keras pieces of a recipe
+    basics                                                        errors, files, options, plots
 
 Importing it imports Keras quietly: the backend's C++ start-up log (CUDA probes on a
 machine without a GPU, CPU-feature notes) would otherwise open every command with lines

@@ -29,9 +29,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from common.data import scale
-from common.datasets import DATASETS, Dataset
-from common.errors import UserError, exit_on_user_error
+from common.basics.errors import UserError, exit_on_user_error
+from common.data.datasets import DATASETS, Dataset
+from common.data.loading import scale
 
 
 def image_to_pixels(path: Path, shape: tuple[int, int, int]) -> np.ndarray:
@@ -76,8 +76,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def predict(args: argparse.Namespace) -> int:
     """Classify ``args.images``; return the exit status (1 if any file failed)."""
-    from common.model_io import load_h5
-    from common.registry import experiment_for
+    from common.config.registry import experiment_for
+    from common.records.model_io import load_h5
 
     experiment = experiment_for(args.model.stem)
     model = load_h5(args.model, f"python -m experiments.{experiment}.train" if experiment
@@ -110,7 +110,7 @@ def predict(args: argparse.Namespace) -> int:
         captions.append(caption)
         colors.append(color)
     if args.out:
-        from common import plots
+        from common.basics import plots
 
         plots.image_grid(np.stack(pixels), captions, args.out, colors=colors,
                          title=f"{args.model.stem}: predicted (true class, where the file "
@@ -148,7 +148,7 @@ def has_light_background(pixels: np.ndarray) -> bool:
 def dataset_of(model: keras.Model, path: Path, name: str | None) -> Dataset:
     """The dataset ``model`` classifies: named, or its experiment's, or the one whose image
     shape and class count it has; UserError if none fits."""
-    from common.registry import experiment_names, find_experiment
+    from common.config.registry import experiment_names, find_experiment
 
     if name is None and path.stem in experiment_names():
         name = find_experiment(path.stem).settings.dataset

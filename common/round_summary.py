@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.markdown import table
-from common.records import read_records
+from common.basics.markdown import table
+from common.records.store import read_records
 
 
 def summary(results_dir: Path) -> str:
@@ -44,7 +44,7 @@ def summary(results_dir: Path) -> str:
 
 
 def _rate(train: dict) -> str:
-    """The training FLOPs (``common.flops``) over the epochs' seconds."""
+    """The training FLOPs (``common.models.flops``) over the epochs' seconds."""
     if not train.get("train_flops") or not train.get("train_seconds"):
         return "—"
     rate = train["train_flops"] / train["train_seconds"]

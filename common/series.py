@@ -10,7 +10,7 @@ training time, and, where ``nvidia-smi`` exists, the GPU utilisation sampled
 while each step trained (an idle GPU means the host is the bottleneck). With ``--out``,
 the records, plots and saved models of the run are packed into ``DIR/series.tar.gz``:
 what the GPU script (``.ci/gpu-series.sh``) brings back from a lent machine. Every series
-record is shown in ``results/series.md`` (``common.series_report``); ``--report`` rewrites it.
+record is shown in ``results/series.md`` (``common.reports.series``); ``--report`` rewrites it.
 
 Interrupted? The series backs itself up after every step (``checkpoints/series.json``
 beside the models) and each step's training after every epoch: the same command again
@@ -32,12 +32,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.errors import UserError, exit_on_user_error
-from common.files import write_json_atomic
-from common.paths import MODELS_DIR, REPO_ROOT, RESULTS_DIR
-from common.provenance import git_commit, now_iso, stamp
-from common.records import new_record, read_history, read_records, wall_seconds
-from common.series_report import write_report
+from common.basics.errors import UserError, exit_on_user_error
+from common.basics.files import write_json_atomic
+from common.basics.paths import MODELS_DIR, REPO_ROOT, RESULTS_DIR
+from common.basics.provenance import git_commit, now_iso, stamp
+from common.records.store import new_record, read_history, read_records, wall_seconds
+from common.reports.series import write_report
 
 STEPS = ["exp01_baseline", "exp02_batchnorm", "exp03_deeper_l2", "exp04_augmentation"]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from common.data import load
-from common.datasets import DATASETS, get_dataset
-from common.errors import exit_on_user_error
+from common.basics.errors import exit_on_user_error
+from common.data.datasets import DATASETS, get_dataset
+from common.data.loading import load
 
 
 def write_test_images(dataset_name: str, count: int, out_dir: Path, seed: int = 0,

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from common.data import Splits, load
-from common.datasets import CIFAR10
+from common.data.datasets import CIFAR10
+from common.data.loading import Splits, load
 from tests.run_records import fill_records
 
 CLASS_NAMES = CIFAR10.class_names
@@ -149,7 +149,7 @@ def backup_of(folder: Path, name: str, seed: int = 0, **changes: object) -> Path
     it differs from the recipe in (``Settings.file_stem``), before it exists."""
     from dataclasses import replace
 
-    from common.registry import find_experiment
+    from common.config.registry import find_experiment
     settings = find_experiment(name).settings
     stem = replace(settings, **changes).file_stem(name, settings)
     return Path(folder) / "checkpoints" / f"{stem}-seed{seed}"

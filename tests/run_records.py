@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.records import write_record
+from common.records.store import write_record
 
 JPEG = "22d987794f157fee4d2923df2eb9839b84490484c35b9d553042cae78478c587"  # its SHA256SUMS
 
@@ -20,8 +20,8 @@ def train_record(experiment: str, sha: str, seed: int, target: float = 0.74) -> 
 def today_record(experiment: str, sha: str, seed: int, **data: object) -> dict:
     """A training run of the recipe ``experiment``'s code defines today (its SETTINGS and
     network, as a default run records them), seed ``seed``; ``data`` adds to its data."""
-    from common.recipe_identity import network_identity, recorded_settings
-    from common.registry import find_experiment
+    from common.config.registry import find_experiment
+    from common.records.recipes import network_identity, recorded_settings
     settings = recorded_settings(find_experiment(experiment).settings, "float32")
     record = train_record(experiment, sha, seed)
     return record | {"settings": settings, "commit": sha, "data": {**record["data"], **data},

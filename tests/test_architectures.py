@@ -8,8 +8,8 @@ from dataclasses import asdict
 import keras
 import pytest
 
-from common.flops import forward_flops
-from common.registry import find_experiment
+from common.config.registry import find_experiment
+from common.models.flops import forward_flops
 from experiments.arch02_inception.model import STAGES
 
 ARCHITECTURES = ("arch01_vgg", "arch02_inception", "arch03_bottleneck", "arch04_mobilenet")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from keras import layers
 
-from common.augmentation import WholePixelTranslation
-from common.data import scale
-from common.export import save_model
-from common.registry import find_experiment
+from common.config.registry import find_experiment
+from common.data.loading import scale
+from common.layers.augmentation import WholePixelTranslation
+from common.records.export import save_model
 from tests.conftest import run_python, run_under, saved_h5
 
 
@@ -46,8 +46,8 @@ COMPILED_ON_JAX = """
 import json
 import numpy as np
 import common
-from common.registry import experiment_names, find_experiment
-from common.training import training_model
+from common.config.registry import experiment_names, find_experiment
+from common.training.train import training_model
 compiled = {}
 for name in experiment_names():
     exp = find_experiment(name)
@@ -75,8 +75,8 @@ CONFIDENT_AND_WRONG_IN_FLOAT16 = """
 import numpy as np
 import keras
 import common
-from common.registry import find_experiment
-from common.training import training_model
+from common.config.registry import find_experiment
+from common.training.train import training_model
 exp = find_experiment("exp04_augmentation")
 trained, core, _ = training_model(exp.build_model(), exp.settings, "mixed_float16", 10,
                                   steps_per_execution=1)
@@ -106,7 +106,7 @@ import sys
 import numpy as np
 import keras
 import common
-from common.data import scale
+from common.data.loading import scale
 model = keras.models.load_model(sys.argv[1])
 x = np.load(sys.argv[2])["x_test"]
 np.save(sys.argv[3], keras.ops.convert_to_numpy(model.predict(scale(x), verbose=0)))

@@ -13,9 +13,9 @@ import common.bench.measure as bench_module
 from common.bench.measure import channels_first_copy
 from common.bench.report import render, render_sweep, write_choices
 from common.bench.ways import training_inputs
-from common.data import scale
-from common.flops import forward_flops
-from common.pipeline import EpochShuffledBatches
+from common.data.loading import scale
+from common.data.pipeline import EpochShuffledBatches
+from common.models.flops import forward_flops
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp03_deeper_l2.model import build_model as build_exp03
 
@@ -216,7 +216,7 @@ def test_every_backends_record_keeps_its_own_table_newest_first(tmp_path: Path) 
 
 def test_curves_table_puts_each_backends_epochs_side_by_side(tmp_path: Path) -> None:
     from common.bench import backends
-    from common.records import write_record
+    from common.records.store import write_record
 
     for backend, accuracy in (("jax", 0.30), ("tensorflow", 0.35)):
         folder = tmp_path / backend

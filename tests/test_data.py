@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import encode, image_files, load_cifar10, write_folder, write_tar, write_zip
 
-from common import data_sources
-from common.data import Splits, load, one_hot, scale, train_val_split
-from common.datasets import CIFAR10, DATASETS, get_dataset
-from common.errors import DataError
+from common.basics.errors import DataError
+from common.data import sources as data_sources
+from common.data.datasets import CIFAR10, DATASETS, get_dataset
+from common.data.loading import Splits, load, one_hot, scale, train_val_split
 
 
 def assert_same(loaded: Splits, arrays: dict[str, np.ndarray]) -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from common import results
-from common.data_identity import content_sha256, describe
-from common.datasets import CIFAR10, FASHION_MNIST
-from common.paths import REPO_ROOT, RESULTS_DIR
-from common.records import read_records
+from common.basics.paths import REPO_ROOT, RESULTS_DIR
+from common.data.datasets import CIFAR10, FASHION_MNIST
+from common.data.identity import content_sha256, describe
+from common.records.store import read_records
 from tests.conftest import saved_h5
 
 
@@ -53,7 +53,7 @@ def test_the_offline_copies_are_named_by_their_published_checksums() -> None:
 
 
 def test_a_quick_check_on_a_few_images_is_another_recipe() -> None:
-    from common.data_identity import identity
+    from common.data.identity import identity
 
     full = {"dataset": "cifar10", "sha256": "abc", "limit": None, "train": 45000}
     assert identity(full) == identity({**full, "train": 44000, "source": "x.tar.gz"})
@@ -70,7 +70,7 @@ def test_no_committed_record_holds_an_absolute_path() -> None:
 
 
 def test_committed_recipe_ids_are_their_parts_hash() -> None:
-    from common.recipe_identity import with_id
+    from common.records.recipes import with_id
 
     for record in read_records(RESULTS_DIR):
         recipe = record.get("recipe", {})
@@ -123,9 +123,9 @@ def test_one_recipe_from_two_checkouts_pools_into_one_row(tmp_path: Path, arrays
 
 def test_the_committed_tables_are_what_the_committed_records_say(tmp_path: Path) -> None:
     """Read the new way, the rewritten records give results/README.md as committed."""
-    from common.results_devices import render_devices, rounds_in
-    from common.results_recipes import ours
-    from common.results_report import write_readme
+    from common.reports.devices import render_devices, rounds_in
+    from common.reports.recipes import ours
+    from common.reports.report import write_readme
 
     rows = results.collect(RESULTS_DIR)
     devices = render_devices(ours(rows), {d.name: results.collect(d)

@@ -15,7 +15,7 @@ from pathlib import Path
 import keras
 import pytest
 
-from common.devices import devices_option
+from common.models.devices import devices_option
 from experiments.exp02_batchnorm.model import build_model
 from tests.conftest import REPO, backup_of, run_under, saved_h5
 

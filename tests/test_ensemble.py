@@ -11,11 +11,11 @@ import keras
 import numpy as np
 import pytest
 
-from common import ensemble_training
-from common.ensemble import MOVES, averaged_ensemble
-from common.ensemble_training import finished_member, train_ensemble_main
-from common.files import sha256_of
-from common.settings import RunOptions
+from common.basics.files import sha256_of
+from common.config.settings import RunOptions
+from common.models.ensemble import MOVES, averaged_ensemble
+from common.training import ensembles as ensemble_training
+from common.training.ensembles import finished_member, train_ensemble_main
 from experiments.exp05_resnet.model import build_model as build_resnet
 from experiments.exp05_resnet.train import SETTINGS as EXP05
 from experiments.exp06_ensemble.model import MEMBERS, build_model

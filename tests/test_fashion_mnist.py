@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from conftest import encode, write_folder, write_tar
 
-from common import data_sources
-from common.data import load
-from common.datasets import FASHION_MNIST, MNIST
-from common.errors import DataError
+from common.basics.errors import DataError
+from common.data import sources as data_sources
+from common.data.datasets import FASHION_MNIST, MNIST
+from common.data.loading import load
 
 NAMES = data_sources.IDX_FILES  # x_train -> "train-images-idx3-ubyte", ...
 # The MD5 sums Zalando Research publishes in the dataset's README.
@@ -160,7 +160,7 @@ def test_cifar_images_given_as_fashion_mnist_are_refused(tmp_path: Path, npz_pat
 
 
 def test_the_training_command_reports_bad_data_in_one_line(tmp_path: Path, capsys) -> None:
-    from common.training import train_main
+    from common.training.train import train_main
     from experiments.fmnist01_cnn.train import SETTINGS, build_model
 
     folder = write_idx_folder(tmp_path / "fm", small_arrays(), sums=False)

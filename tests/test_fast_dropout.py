@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from common.fast_dropout import LEVELS, FastDropout, drop_threshold, fast_kernel_available
+from common.layers.fast_dropout import LEVELS, FastDropout, drop_threshold, fast_kernel_available
 
 pytestmark = pytest.mark.skipif(not fast_kernel_available(),
                                 reason="the 16-bit draw is written with TensorFlow ops")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from common.ensemble import averaged_ensemble
-from common.flops import forward_flops, training_flops
+from common.models.ensemble import averaged_ensemble
+from common.models.flops import forward_flops, training_flops
 from experiments.exp05_resnet.model import build_model as build_resnet
 
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from conftest import load_cifar10
 
-from common.data import scale
-from common.datasets import CIFAR10
-from common.evaluation import evaluate
-from common.fused_batchnorm import FusedBatchNormalization, fused_kernel_available
-from common.training import train_main
-from common.training_copy import inference_copy
+from common.data.datasets import CIFAR10
+from common.data.loading import scale
+from common.evaluation.evaluate import evaluate
+from common.layers.fused_batchnorm import FusedBatchNormalization, fused_kernel_available
+from common.models.training_copy import inference_copy
+from common.training.train import train_main
 from experiments.exp02_batchnorm.model import build_model as build_exp02
 from experiments.exp02_batchnorm.train import SETTINGS as EXP02
 from tests.conftest import saved_h5

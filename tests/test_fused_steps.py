@@ -1,4 +1,4 @@
-"""Several steps per compiled call (JAX's GPU path, common/fused_steps.py) take the same
+"""Several steps per compiled call (JAX's GPU path, common/training/fused_steps.py) take the same
 steps as one call per step: after the same batches from one seed the weights agree, for
 exp04 (augmentation, BatchNormalization, weight decay) and exp07 (lookahead, alternating
 flips, its own optimizer). Checked on the CPU, where the path is slower but the same."""
@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common.fused_steps import FusedBatches
-from common.pipeline import EpochShuffledBatches
+from common.data.pipeline import EpochShuffledBatches
+from common.training.fused_steps import FusedBatches
 from tests.conftest import run_under
 
 SAME_STEPS = """
@@ -22,11 +22,11 @@ import jax
 jax.config.update("jax_enable_x64", True)
 import keras, numpy as np
 keras.config.set_floatx("float64")  # float32's reordered sums would hide a wrong step
-from common.checkpoints import EpochKeyedRandomness
-from common.lookahead import Lookahead, LookaheadCallback
-from common.pipeline import EpochShuffledBatches
-from common.registry import find_experiment
-from common.training import fit_data, training_model
+from common.training.checkpoints import EpochKeyedRandomness
+from common.layers.lookahead import Lookahead, LookaheadCallback
+from common.data.pipeline import EpochShuffledBatches
+from common.config.registry import find_experiment
+from common.training.train import fit_data, training_model
 
 name, steps, batch = sys.argv[1], int(sys.argv[2]), 16
 experiment = find_experiment(name)

@@ -154,8 +154,8 @@ def test_on_one_batch_the_loss_and_every_gradient_are_the_references(float64) ->
 
 def test_both_steps_train_test_and_reload_on_a_cpu_and_the_ensemble_is_its_members_mean(
         tmp_path, npz_path, capsys) -> None:
-    from common.ensemble_training import train_ensemble_main
-    from common.evaluation import evaluate_main
+    from common.evaluation.evaluate import evaluate_main
+    from common.training.ensembles import train_ensemble_main
     from experiments.exp09_gpu_ensemble.model import MEMBERS
     from experiments.exp09_gpu_ensemble.model import build_model as build_ensemble
     from experiments.exp09_gpu_ensemble.train import SETTINGS as EXP09

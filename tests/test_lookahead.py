@@ -1,4 +1,4 @@
-"""Lookahead (common.lookahead): when it pulls, what it pulls to, and that fit runs it."""
+"""Lookahead (common.layers.lookahead): when it pulls, what it pulls to, and that fit runs it."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from common.lookahead import Lookahead, LookaheadCallback
-from common.settings import Settings
-from common.training import training_model
+from common.config.settings import Settings
+from common.layers.lookahead import Lookahead, LookaheadCallback
+from common.training.train import training_model
 from tests.conftest import run_python
 
 
@@ -143,9 +143,9 @@ def test_a_recipe_with_lookahead_records_it_and_runs_its_period_per_execution() 
 
 ON_BACKEND = """
 import json, numpy as np
-from common.lookahead import Lookahead
-from common.settings import Settings
-from common.training import training_model
+from common.layers.lookahead import Lookahead
+from common.config.settings import Settings
+from common.training.train import training_model
 from tests.conftest import run_python
 from tests.test_lookahead import fit, tiny_model
 settings = Settings(idea="x", target=0.5, dataset="cifar10", epochs=1, batch_size=8,

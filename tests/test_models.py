@@ -141,15 +141,15 @@ def test_fashion_mnist_step_2_adds_batchnormalization_to_step_1() -> None:
 
 
 def test_every_committed_model_loads_in_plain_keras_as_its_experiments_network() -> None:
-    from common.paths import MODELS_DIR
-    from common.registry import experiment_for, find_experiment
+    from common.basics.paths import MODELS_DIR
+    from common.config.registry import experiment_for, find_experiment
     from experiments.xor02_keras.model import build_model as build_xor02
 
     saved = sorted(MODELS_DIR.glob("*.h5"))
     assert saved, "saved_models/ holds the trained networks"
     for path in saved:
         model = keras.models.load_model(path)  # no project code, no custom objects
-        if path.stem == "xor02_keras":  # the XOR lesson's: no image recipe (common.xor)
+        if path.stem == "xor02_keras":  # the XOR lesson's: no image recipe (common.training.xor)
             expected = build_xor02()
         elif path.stem.startswith("scratch"):  # a NumPy network, saved as the same in Keras
             import importlib

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from common.optim import make_optimizer
+from common.layers.optim import make_optimizer
 
 
 @pytest.mark.parametrize("name", ["adam", "sgd"])

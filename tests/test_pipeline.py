@@ -1,13 +1,13 @@
-"""The input pipeline's alternating flips (common.pipeline.EpochShuffledBatches)."""
+"""The input pipeline's alternating flips (common.data.pipeline.EpochShuffledBatches)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from common.data import Splits
-from common.datasets import CIFAR10
-from common.pipeline import EpochShuffledBatches, split
-from common.settings import RunOptions, Settings
+from common.config.settings import RunOptions, Settings
+from common.data.datasets import CIFAR10
+from common.data.loading import Splits
+from common.data.pipeline import EpochShuffledBatches, split
 
 
 def pipeline(alternate_flips: bool, seed: int = 3) -> EpochShuffledBatches:

@@ -9,9 +9,9 @@ from pathlib import Path
 import keras
 import pytest
 
-from common import precision
-from common.errors import UserError
-from common.precision import resolve_precision
+from common.basics.errors import UserError
+from common.models import precision
+from common.models.precision import resolve_precision
 from tests.conftest import REPO
 
 
@@ -59,8 +59,8 @@ def test_train_refuses_float16_on_a_cpu_in_one_line_and_keeps_the_saved_model(
 
 
 def test_training_copy_keeps_the_output_layer_in_float32_and_scales_float16_losses() -> None:
-    from common.registry import find_experiment
-    from common.training import training_model
+    from common.config.registry import find_experiment
+    from common.training.train import training_model
 
     exp = find_experiment("exp04_augmentation")
     trained, core, _ = training_model(exp.build_model(), exp.settings, "mixed_float16", 10)

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from common.datasets import CIFAR10
-from common.errors import UserError
-from common.model_io import save_h5
+from common.basics.errors import UserError
+from common.data.datasets import CIFAR10
 from common.predict import dataset_of, has_light_background, image_to_pixels, main
+from common.records.model_io import save_h5
 from experiments.exp01_baseline.model import build_model
 
 
@@ -151,7 +151,7 @@ def test_test_images_are_pictures_predict_reads(npz_path: Path, model_file: Path
 
 
 def test_a_grid_caption_shows_predicted_and_true_class_and_never_cuts_a_name() -> None:
-    from common.datasets import DATASETS
+    from common.data.datasets import DATASETS
     from common.predict import class_in_name, grid_caption
 
     cifar = DATASETS["cifar10"].class_names

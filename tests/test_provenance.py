@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common.paths import REPO_ROOT
+from common.basics.paths import REPO_ROOT
 
-ASK = "from common.provenance import git_commit; print(git_commit())"
+ASK = "from common.basics.provenance import git_commit; print(git_commit())"
 
 
 def _commit_seen_by(copy: Path, **env: str) -> str:
@@ -40,7 +40,7 @@ def test_an_exported_copy_inside_another_checkout_does_not_take_its_commit(
 
 
 def test_absolute_paths_in_the_command_line_are_recorded_relative(tmp_path: Path) -> None:
-    code = ("import sys; from common.provenance import command_line; "
+    code = ("import sys; from common.basics.provenance import command_line; "
             f"sys.argv = ['x', '--data', {str(tmp_path / 'd.npz')!r}, "
             f"'--model-dir={REPO_ROOT / 'saved_models'}', '--seed', '3']; print(command_line())")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,

@@ -7,10 +7,10 @@ import json
 import re
 from pathlib import Path
 
-from common.markdown import accuracy_cell
-from common.paths import REPO_ROOT, RESULTS_DIR
+from common.basics.markdown import accuracy_cell
+from common.basics.paths import REPO_ROOT, RESULTS_DIR
+from common.reports.devices import rounds_in
 from common.results import collect
-from common.results_devices import rounds_in
 
 BOLD = re.compile(r"\*\*([^*]+)\*\*")
 PERCENT = re.compile(r"(\d+\.\d+)%(?: ± (\d+\.\d+)%)?")

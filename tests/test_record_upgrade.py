@@ -3,7 +3,7 @@ had, and leaves what it has alone."""
 
 from __future__ import annotations
 
-from common.record_upgrade import upgraded
+from common.records.upgrade import upgraded
 
 
 def test_a_record_from_before_every_field_reads_as_todays() -> None:

@@ -17,8 +17,8 @@ import keras
 import numpy as np
 import pytest
 
-from common.hardware import cpu_name
-from common.training import train_main
+from common.basics.hardware import cpu_name
+from common.training.train import train_main
 from tests.conftest import saved_h5
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "reshaping_reference.json").read_text())

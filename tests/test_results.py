@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+import common.reports.collect as collecting
 from common import results
-from common import results_backends as by_backend
-from common import results_report as report
-from common.records import platform, read_records, write_record
+from common.records.store import platform, read_records, write_record
+from common.reports import backends as by_backend
+from common.reports import report
 from tests.run_records import eval_record, today_record, train_record
 
 
@@ -184,7 +185,7 @@ def test_a_reference_json_puts_the_sources_numbers_beside_ours(
     (folder / "reference.json").write_text(
         '{"source": "the deck", "test_accuracy": 0.62, '
         '"per_class_accuracy": {"airplane": 0.69, "cat": 0.36, "ship": 0.75}}')
-    monkeypatch.setattr(results, "EXPERIMENTS_DIR", tmp_path / "experiments")
+    monkeypatch.setattr(collecting, "EXPERIMENTS_DIR", tmp_path / "experiments")
     rows = results.collect(filled)
     assert rows[0].reference["test_accuracy"] == 0.62 and rows[1].reference is None
     text = report.render_references(rows)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import results, results_lessons, results_report
-from common.records import write_record
+from common import results
+from common.records.store import write_record
+from common.reports import lessons as results_lessons
+from common.reports import report as results_report
 from tests.run_records import eval_record, train_record
 
 
@@ -63,7 +65,7 @@ def test_xor_rows_link_their_loss_curves(tmp_path: Path) -> None:
 
 
 def test_a_gpu_round_is_compared_only_with_the_table_it_trained_in(tmp_path: Path) -> None:
-    from common.results_devices import render_devices
+    from common.reports.devices import render_devices
 
     add_run(tmp_path / "main", "exp01_baseline", "a", 0.75)
     add_run(tmp_path / "main", "arch01_vgg", "b", 0.85)  # CIFAR-10 too, but a lesson's row

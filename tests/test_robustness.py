@@ -15,13 +15,13 @@ import keras
 import numpy as np
 import pytest
 
-import common.training as training
-from common.checkpoints import start_or_resume
-from common.errors import UserError
-from common.files import atomic_path, write_json_atomic
-from common.model_io import save_h5
-from common.pipeline import EpochShuffledBatches
-from common.records import read_records, write_record
+import common.training.train as training
+from common.basics.errors import UserError
+from common.basics.files import atomic_path, write_json_atomic
+from common.data.pipeline import EpochShuffledBatches
+from common.records.model_io import save_h5
+from common.records.store import read_records, write_record
+from common.training.checkpoints import start_or_resume
 from experiments.exp04_augmentation.model import build_model as build_exp04
 from experiments.exp04_augmentation.train import SETTINGS as EXP04
 from tests.conftest import backup_dir, backup_of, saved_h5

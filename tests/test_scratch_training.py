@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-from common.data import scale
+from common.data.loading import scale
 from common.scratch.keras_io import from_keras, to_keras
 from common.scratch.optimizers import Adam
 from common.scratch.recipe import ScratchRun

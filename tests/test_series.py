@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from common import series
-from common.errors import UserError
-from common.files import sha256_of
+from common.basics.errors import UserError
+from common.basics.files import sha256_of
 
 
 def test_the_validation_curve_adds_up_the_epochs_times(tmp_path: Path) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 import keras
 import pytest
 
-import common.training as training
-from common.options import add_options, option
-from common.registry import experiment_names, find_experiment
-from common.settings import RunOptions, Settings, parse
+import common.training.train as training
+from common.basics.options import add_options, option
+from common.config.registry import experiment_names, find_experiment
+from common.config.settings import RunOptions, Settings, parse
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp01_baseline.train import SETTINGS as EXP01
 

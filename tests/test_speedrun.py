@@ -10,9 +10,9 @@ import keras
 import numpy as np
 import pytest
 
-from common.evaluation import evaluate_main
-from common.training import train_main
-from common.whitening import whitening_weights
+from common.evaluation.evaluate import evaluate_main
+from common.layers.whitening import whitening_weights
+from common.training.train import train_main
 from experiments.exp07_speedrun.model import build_model, flip_and_moves_averaged, initialize
 from experiments.exp07_speedrun.train import SETTINGS
 from tests.conftest import run_python, saved_h5
@@ -42,7 +42,7 @@ def test_the_whitening_layer_makes_patches_uncorrelated_with_unit_variance() -> 
 
 SHIFT_STEP = """
 import json, keras, numpy as np
-from common.optim import SGDFastShifts
+from common.layers.optim import SGDFastShifts
 from tests.conftest import backup_dir, saved_h5
 moved = {}
 for name, opt in (("plain", keras.optimizers.SGD(0.1, momentum=0.85, nesterov=True)),

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from conftest import load_cifar10
 
-import common.training as training
-from common.checkpoints import KeepWeights
-from common.data import one_hot, scale
-from common.evaluation import evaluate_main
-from common.optim import make_optimizer
-from common.training import train_main
+import common.training.train as training
+from common.data.loading import one_hot, scale
+from common.evaluation.evaluate import evaluate_main
+from common.layers.optim import make_optimizer
+from common.training.checkpoints import KeepWeights
+from common.training.train import train_main
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp01_baseline.train import SETTINGS as EXP01
 from experiments.exp03_deeper_l2.model import build_model as build_exp03

@@ -6,9 +6,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from common.fast_dropout import FastDropout
-from common.fused_batchnorm import FusedBatchNormalization, fused_kernel_available
-from common.training_copy import inference_copy, training_copy
+from common.layers.fast_dropout import FastDropout
+from common.layers.fused_batchnorm import FusedBatchNormalization, fused_kernel_available
+from common.models.training_copy import inference_copy, training_copy
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp02_batchnorm.model import build_model as build_exp02
 from experiments.exp03_deeper_l2.model import build_model as build_exp03

@@ -9,13 +9,13 @@ import keras
 import numpy as np
 import pytest
 
-from common import transfer
-from common.data import Splits, labelled_per_class, subset
-from common.datasets import ANIMALS, CIFAR10, VEHICLES
-from common.errors import ModelFileError
-from common.evaluation import evaluate_main
-from common.settings import parse
-from common.training import train
+from common.basics.errors import ModelFileError
+from common.config.settings import parse
+from common.data.datasets import ANIMALS, CIFAR10, VEHICLES
+from common.data.loading import Splits, labelled_per_class, subset
+from common.evaluation.evaluate import evaluate_main
+from common.training import transfer
+from common.training.train import train
 from experiments.transfer01_animals.model import build_model as build_source
 from experiments.transfer03_frozen.model import build_model as build_frozen
 from experiments.transfer04_finetuned.model import build_model as build_finetuned

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from common.registry import experiment_names
-from common.xor import LABELS, POINTS, initial_weights
+from common.config.registry import experiment_names
+from common.training.xor import LABELS, POINTS, initial_weights
 from experiments.xor01_numpy import train as xor01
 from experiments.xor01_numpy.model import XorNetwork
 from experiments.xor02_keras import train as xor02
@@ -53,7 +53,7 @@ def test_a_hidden_layer_is_needed_and_some_seeds_still_miss() -> None:
 
 
 def test_train_and_test_entry_points_record_the_run(tmp_path: Path, capsys) -> None:
-    from common.xor import test_main, train_main
+    from common.training.xor import test_main, train_main
 
     where = ["--model-dir", str(tmp_path / "m"), "--results-dir", str(tmp_path / "r")]
     record = train_main("xor01_numpy", xor01.SETTINGS, xor01.fit,

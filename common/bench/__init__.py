@@ -8,9 +8,9 @@ three epochs timed inside one ``fit`` call, as training sees them):
 
 * training images/s - the slides' way: ``model.fit`` on float32 NumPy arrays, batch 32, and
   for augmentation ``tf.keras.preprocessing.image.ImageDataGenerator(...).flow``; ours: the
-  project's training path (``common.training``) with the experiment's own settings;
+  project's training path (``common.training.train``) with the experiment's own settings;
 * inference images/s on the 10,000 test images - the slides' ``predict`` at its default
-  batch 32; ours: ``common.evaluation.evaluate``;
+  batch 32; ours: ``common.evaluation.evaluate.evaluate``;
 * model FLOPs utilisation: counted training FLOPs (3 x the forward pass's multiply-adds x 2)
   per second, divided by this machine's fp32 matrix-multiply rate measured in the same run.
 

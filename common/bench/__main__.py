@@ -8,6 +8,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from common.basics.files import write_text_atomic
+from common.basics.paths import REPO_ROOT, RESULTS_DIR
+from common.basics.provenance import git_commit, stamp
 from common.bench import measure, report
 from common.bench.backends import across_backends, render_all, render_curves
 from common.bench.backends import render as render_backends
@@ -15,13 +18,10 @@ from common.bench.fusion import render as render_steps
 from common.bench.fusion import steps_per_call_rows
 from common.bench.runs import bench, sweep
 from common.bench.ways import LOADERS
-from common.files import write_text_atomic
-from common.paths import REPO_ROOT, RESULTS_DIR
-from common.provenance import git_commit, stamp
-from common.records import new_record, write_record
-from common.registry import experiment_names
-from common.results_report import replace_section
-from common.training import STEPS_PER_EXECUTION
+from common.config.registry import experiment_names
+from common.records.store import new_record, write_record
+from common.reports.report import replace_section
+from common.training.train import STEPS_PER_EXECUTION
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -53,11 +53,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="--sweep: image layouts to measure (default %(default)s)")
     parser.add_argument("--batchnorms", nargs="+", default=["fused"], choices=["keras", "fused"],
                         help="--sweep: Keras' own BatchNormalization training path, or "
-                             "TensorFlow's fused kernel (common/fused_batchnorm.py; "
+                             "TensorFlow's fused kernel (common/layers/fused_batchnorm.py; "
                              "default %(default)s)")
     parser.add_argument("--dropouts", nargs="+", default=["fast"], choices=["keras", "fast"],
                         help="--sweep: Keras' Dropout, or 16 random bits per activation "
-                             "(common/fast_dropout.py; default %(default)s)")
+                             "(common/layers/fast_dropout.py; default %(default)s)")
     parser.add_argument("--steps-per-execution", nargs="+", type=int, default=[None],
                         help="--sweep: training steps per call into the compiled graph "
                              f"(default: training's, {STEPS_PER_EXECUTION}; 1 on PyTorch)")

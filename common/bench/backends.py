@@ -19,8 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.markdown import table
-from common.paths import REPO_ROOT
+from common.basics.markdown import table
+from common.basics.paths import REPO_ROOT
 
 MARK = "rows: "  # the child's last line: MARK + JSON
 
@@ -103,7 +103,7 @@ def _measure_here(argv: Sequence[str]) -> None:
     from common.bench import measure
     from common.bench.runs import _loaded
     from common.bench.ways import our_way
-    from common.precision import resolve_precision
+    from common.models.precision import resolve_precision
 
     parser = argparse.ArgumentParser(prog="python -m common.bench.backends")
     parser.add_argument("experiments", nargs="+")
@@ -137,7 +137,7 @@ def render_curves(folder: Path) -> str:
     and validation accuracy per epoch side by side, and the test accuracy of each."""
     import csv
 
-    from common.records import read_records
+    from common.records.store import read_records
 
     runs = {}
     for backend_dir in sorted(p for p in folder.iterdir() if p.is_dir()):

@@ -1,5 +1,5 @@
 """Steps per compiled call, measured: fit's path (one call a step) beside the fused path
-(``common.fused_steps``, K steps a call), the same network, batches and precision, in ms a
+(``common.training.fused_steps``, K steps a call), the same network, batches and precision, in ms a
 step. ``python -m common.bench --steps-per-call 1 50`` (JAX; the GPU round runs it)."""
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from common.basics.markdown import table
 from common.bench import measure
-from common.callbacks import EpochStats
-from common.checkpoints import EpochKeyedRandomness
-from common.data import load, one_hot, scale
-from common.datasets import get_dataset
-from common.markdown import table
-from common.pipeline import EpochShuffledBatches
-from common.precision import resolve_precision
-from common.registry import Experiment, find_experiment
-from common.training import INITIALIZE_IMAGES, fit_data, training_model
+from common.config.registry import Experiment, find_experiment
+from common.data.datasets import get_dataset
+from common.data.loading import load, one_hot, scale
+from common.data.pipeline import EpochShuffledBatches
+from common.models.precision import resolve_precision
+from common.training.callbacks import EpochStats
+from common.training.checkpoints import EpochKeyedRandomness
+from common.training.train import INITIALIZE_IMAGES, fit_data, training_model
 
 
 def steps_per_call_rows(experiments: Sequence[str], counts: Sequence[int], images: int,

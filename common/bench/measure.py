@@ -9,7 +9,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from common.callbacks import EpochStats
+from common.training.callbacks import EpochStats
 
 # Best of 3: these shared hosts switch speed within a run; a pass is only ever slowed, so
 # the fastest is the least disturbed (timeit's rule). Records before "statistic" took the

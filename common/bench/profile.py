@@ -17,14 +17,14 @@ from pathlib import Path
 
 import keras
 
+from common.basics.options import auto_or_positive_int
 from common.bench.fusion import training_setup
-from common.checkpoints import EpochKeyedRandomness
-from common.data import load, one_hot, scale
-from common.datasets import get_dataset
-from common.fused_steps import steps_per_call
-from common.options import auto_or_positive_int
-from common.precision import resolve_precision
-from common.registry import experiment_names, find_experiment
+from common.config.registry import experiment_names, find_experiment
+from common.data.datasets import get_dataset
+from common.data.loading import load, one_hot, scale
+from common.models.precision import resolve_precision
+from common.training.checkpoints import EpochKeyedRandomness
+from common.training.fused_steps import steps_per_call
 
 
 def profile(name: str, steps: int, out: Path, choice: str = "auto",

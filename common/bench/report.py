@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from common.files import write_text_atomic
-from common.markdown import table
+from common.basics.files import write_text_atomic
+from common.basics.markdown import table
 
 
 def render_sweep(record: dict) -> str:

@@ -11,11 +11,11 @@ import numpy as np
 from common.bench import measure
 from common.bench.measure import channels_first_copy, matmul_flops_per_second, threads
 from common.bench.ways import SLIDES_BATCH, our_way, slides_way
-from common.data import Splits, load
-from common.datasets import get_dataset
-from common.flops import forward_flops
-from common.precision import resolve_precision
-from common.registry import Experiment, find_experiment
+from common.config.registry import Experiment, find_experiment
+from common.data.datasets import get_dataset
+from common.data.loading import Splits, load
+from common.models.flops import forward_flops
+from common.models.precision import resolve_precision
 
 
 def _loaded(name: str, data: str | None, images: int,

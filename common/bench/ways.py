@@ -10,16 +10,16 @@ import keras
 import numpy as np
 
 from common.bench import measure
-from common.data import one_hot, scale
-from common.evaluation import evaluate
-from common.pipeline import EpochShuffledBatches
-from common.precision import resolve_precision
-from common.settings import Settings
-from common.training import training_model
-from common.training_copy import inference_copy
+from common.config.settings import Settings
+from common.data.loading import one_hot, scale
+from common.data.pipeline import EpochShuffledBatches
+from common.evaluation.evaluate import evaluate
+from common.models.precision import resolve_precision
+from common.models.training_copy import inference_copy
+from common.training.train import training_model
 
 SLIDES_BATCH = 32
-# --sweep --loaders (see training_inputs); "ours": what common.training uses on this backend
+# --sweep --loaders (see training_inputs); "ours": what common.training.train uses on this backend
 LOADERS = ("ours", "graph", "pydataset", "arrays", "tf.data")
 
 
@@ -65,7 +65,7 @@ def our_way(build: Callable[[], keras.Model], settings: Settings, x: np.ndarray,
     if jit_compile:  # XLA; else Keras' default: off on TensorFlow, always on with JAX
         trained.jit_compile = True
 
-    if loader == "ours":  # what common.training feeds fit on this backend
+    if loader == "ours":  # what common.training.train feeds fit on this backend
         loader = "graph" if keras.backend.backend() == "tensorflow" else "pydataset"
     data = training_inputs(loader, batches)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from common.plots import save_figure  # also chooses matplotlib's file-only backend
+from common.basics.plots import save_figure  # also chooses matplotlib's file-only backend
 from common.scratch.functions import sigmoid
 from common.scratch.weights import weight_std
 

@@ -7,8 +7,8 @@ import argparse
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from common.options import option, positive_float, positive_int
-from common.paths import MODELS_DIR, RESULTS_DIR
+from common.basics.options import option, positive_float, positive_int
+from common.basics.paths import MODELS_DIR, RESULTS_DIR
 from common.scratch.optimizers import OPTIMIZERS
 
 

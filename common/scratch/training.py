@@ -16,24 +16,24 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from common.checkpoints import claim, reported_write_errors, start_or_resume
-from common.data import load, scale
-from common.datasets import get_dataset
-from common.errors import UserError, exit_on_user_error
-from common.evaluation import evaluate, record_test
-from common.export import save_model, write_train_record
-from common.files import atomic_path
-from common.model_io import load_h5
-from common.options import add_options, from_args
-from common.paths import MODELS_DIR, relative
-from common.provenance import git_commit
-from common.recipe_identity import with_id
-from common.records import cpu_use, read_history
+from common.basics.errors import UserError, exit_on_user_error
+from common.basics.files import atomic_path
+from common.basics.options import add_options, from_args
+from common.basics.paths import MODELS_DIR, relative
+from common.basics.provenance import git_commit
+from common.config.settings import recipe_option
+from common.data.datasets import get_dataset
+from common.data.loading import load, scale
+from common.evaluation.evaluate import evaluate, record_test
+from common.records.export import save_model, write_train_record
+from common.records.model_io import load_h5
+from common.records.recipes import with_id
+from common.records.store import cpu_use, read_history
 from common.scratch.keras_io import from_keras, to_keras
 from common.scratch.network import Network
 from common.scratch.optimizers import OPTIMIZERS
 from common.scratch.recipe import ScratchRun, ScratchSettings
-from common.settings import recipe_option
+from common.training.checkpoints import claim, reported_write_errors, start_or_resume
 
 TRAIN_SAMPLE = 1000  # training images whose accuracy is logged after each epoch (the book's)
 AGREEMENT = 1e-5  # the .h5 must give the NumPy network's probabilities to this

@@ -15,8 +15,8 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
 
 import keras
 
-from common.settings import Settings
-from common.training import train_main
+from common.config.settings import Settings
+from common.training.train import train_main
 
 from .model import build_model
 

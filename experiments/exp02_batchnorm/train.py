@@ -11,8 +11,8 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
     sys.path[0] = str(Path(__file__).resolve().parents[2])
     __package__ = f"experiments.{Path(__file__).parent.name}"
 
-from common.settings import Settings, slides_recipe
-from common.training import train_main
+from common.config.settings import Settings, slides_recipe
+from common.training.train import train_main
 
 from .model import build_model
 

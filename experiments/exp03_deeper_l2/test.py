@@ -11,7 +11,7 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
     sys.path[0] = str(Path(__file__).resolve().parents[2])
     __package__ = f"experiments.{Path(__file__).parent.name}"
 
-from common.evaluation import evaluate_main
+from common.evaluation.evaluate import evaluate_main
 
 from .model import build_model
 from .train import SETTINGS, VARIANTS

@@ -17,9 +17,9 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
 import keras
 from keras import layers
 
-from common.augmentation import WholePixelTranslation
-from common.settings import Settings, slides_recipe
-from common.training import train_main
+from common.config.settings import Settings, slides_recipe
+from common.layers.augmentation import WholePixelTranslation
+from common.training.train import train_main
 
 from .model import build_model
 

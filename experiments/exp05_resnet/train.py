@@ -17,8 +17,8 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
 
 from keras.optimizers.schedules import CosineDecay
 
-from common.settings import Settings
-from common.training import train_main
+from common.config.settings import Settings
+from common.training.train import train_main
 from experiments.exp04_augmentation.train import augmentation
 
 from .model import build_model

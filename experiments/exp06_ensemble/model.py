@@ -4,14 +4,14 @@ mirror image of the picture.
 Independently trained networks make partly different mistakes, so the mean of their
 predicted probabilities is right more often than each of them; averaging each image with
 its mirror image (which every network saw in training) does the same within one network.
-The whole ensemble is one stock-Keras model (``common.ensemble``).
+The whole ensemble is one stock-Keras model (``common.models.ensemble``).
 """
 
 from collections.abc import Sequence
 
 import keras
 
-from common.ensemble import averaged_ensemble
+from common.models.ensemble import averaged_ensemble
 from experiments.exp05_resnet.model import build_model as build_member
 
 MEMBERS = 3  # independently trained step-5 networks (seeds --seed, --seed + 1, ...)

@@ -16,7 +16,7 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
     sys.path[0] = str(Path(__file__).resolve().parents[2])
     __package__ = f"experiments.{Path(__file__).parent.name}"
 
-from common.ensemble_training import train_ensemble_main
+from common.training.ensembles import train_ensemble_main
 from experiments.exp05_resnet.model import build_model as build_member
 from experiments.exp05_resnet.train import SETTINGS as MEMBER_SETTINGS
 

@@ -15,8 +15,8 @@ import keras
 import numpy as np
 from keras import layers
 
-from common.ensemble import averaged_ensemble
-from common.whitening import whitening_weights
+from common.layers.whitening import whitening_weights
+from common.models.ensemble import averaged_ensemble
 
 WIDTHS = (64, 256, 256)
 PATCH = 2  # the whitening layer's patch size

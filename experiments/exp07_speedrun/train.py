@@ -21,11 +21,11 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
 import keras
 from keras.optimizers.schedules import CosineDecay
 
-from common.augmentation import WholePixelTranslation
-from common.lookahead import Lookahead
-from common.optim import SGDFastShifts
-from common.settings import Settings
-from common.training import train_main
+from common.config.settings import Settings
+from common.layers.augmentation import WholePixelTranslation
+from common.layers.lookahead import Lookahead
+from common.layers.optim import SGDFastShifts
+from common.training.train import train_main
 
 from .model import build_model, flip_and_moves_averaged, initialize
 

@@ -20,10 +20,10 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
 
 import keras
 
-from common.augmentation import SquareCutout, WholePixelTranslation
-from common.lookahead import Lookahead
-from common.optim import SGDFastShifts, WarmupLinearDecay
-from common.training import train_main
+from common.layers.augmentation import SquareCutout, WholePixelTranslation
+from common.layers.lookahead import Lookahead
+from common.layers.optim import SGDFastShifts, WarmupLinearDecay
+from common.training.train import train_main
 from experiments.exp07_speedrun.model import flip_and_moves_averaged, initialize
 from experiments.exp07_speedrun.train import SETTINGS as STEP7
 from experiments.exp07_speedrun.train import in_keras_terms

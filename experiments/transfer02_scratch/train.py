@@ -18,7 +18,7 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
     sys.path[0] = str(Path(__file__).resolve().parents[2])
     __package__ = f"experiments.{Path(__file__).parent.name}"
 
-from common.training import train_main
+from common.training.train import train_main
 from experiments.exp04_augmentation.train import SETTINGS as STEP4
 
 from .model import build_model

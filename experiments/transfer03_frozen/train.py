@@ -16,8 +16,8 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
     sys.path[0] = str(Path(__file__).resolve().parents[2])
     __package__ = f"experiments.{Path(__file__).parent.name}"
 
-from common.training import train_main
-from common.transfer import reuse_features
+from common.training.train import train_main
+from common.training.transfer import reuse_features
 from experiments.transfer02_scratch.train import SETTINGS as SCRATCH
 
 from .model import build_model

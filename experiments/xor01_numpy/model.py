@@ -15,7 +15,7 @@ import numpy as np
 
 from common.scratch.layers import Affine, Sigmoid, SigmoidWithLoss
 from common.scratch.optimizers import SGD
-from common.xor import initial_weights
+from common.training.xor import initial_weights
 
 
 class XorNetwork:

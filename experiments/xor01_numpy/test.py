@@ -11,7 +11,7 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
     sys.path[0] = str(Path(__file__).resolve().parents[2])
     __package__ = f"experiments.{Path(__file__).parent.name}"
 
-from common.xor import test_main
+from common.training.xor import test_main
 
 from .model import XorNetwork
 

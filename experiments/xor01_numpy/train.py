@@ -15,7 +15,7 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
 
 import numpy as np
 
-from common.xor import LABELS, LOG_EVERY, POINTS, XorSettings, accuracy, train_main
+from common.training.xor import LABELS, LOG_EVERY, POINTS, XorSettings, accuracy, train_main
 
 from .model import XorNetwork, build_model
 

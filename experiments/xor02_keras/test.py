@@ -11,8 +11,8 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
     sys.path[0] = str(Path(__file__).resolve().parents[2])
     __package__ = f"experiments.{Path(__file__).parent.name}"
 
-from common.model_io import load_h5
-from common.xor import test_main
+from common.records.model_io import load_h5
+from common.training.xor import test_main
 
 if __name__ == "__main__":
     name = Path(__file__).parent.name

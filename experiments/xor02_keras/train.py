@@ -17,8 +17,16 @@ if __name__ == "__main__" and not __package__:  # run as a file: python experime
 import keras
 import numpy as np
 
-from common.export import save_model
-from common.xor import LABELS, LOG_EVERY, POINTS, XorSettings, accuracy, initial_weights, train_main
+from common.records.export import save_model
+from common.training.xor import (
+    LABELS,
+    LOG_EVERY,
+    POINTS,
+    XorSettings,
+    accuracy,
+    initial_weights,
+    train_main,
+)
 from experiments.xor01_numpy.train import SETTINGS as XOR01
 
 from .model import build_model

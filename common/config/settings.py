@@ -1,0 +1,257 @@
+"""An experiment's recipe (``Settings``) and a run's options (``RunOptions``), and the train
+command line made from them (``common.basics.options``): a setting is declared once, here, with
+its explanation."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import Field, asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from common.basics.options import (
+    add_options,
+    auto_or_positive_int,
+    fraction,
+    from_args,
+    name_of,
+    non_negative_float,
+    open_fraction,
+    option,
+    positive_float,
+    positive_int,
+)
+from common.basics.paths import MODELS_DIR, RESULTS_DIR
+from common.data.datasets import get_dataset
+from common.layers.lookahead import Lookahead
+from common.layers.optim import NOT_DECAYED, OPTIMIZERS, SCHEDULES, check_choice
+from common.models.devices import devices_option
+from common.models.precision import PRECISIONS
+
+KEPT = {"best": "best validation accuracy", "last": "last epoch"}  # Settings.keep, in words
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One experiment's recipe; the defaults of its command-line options."""
+
+    idea: str  # what this step adds, for the results table
+    target: float | None  # test accuracy the slides (or target_source) report; None: none
+    dataset: str  # a name in common.data.datasets.DATASETS
+    epochs: int = field(metadata=option("passes over the training images", type=positive_int))
+    batch_size: int = field(metadata=option("images per training step", type=positive_int))
+    learning_rate: float = field(default=1e-3, metadata=option(
+        "the optimizer's initial learning rate", flag="--lr", type=positive_float))
+    optimizer: str | Callable[..., keras.optimizers.Optimizer] = field(
+        default="adam", metadata=option("adam (the slides'), sgd (Nesterov momentum 0.9), or "
+                                        "the recipe's own", choices=OPTIMIZERS))
+    schedule: str | Callable = field(default="cosine", metadata=option(
+        "learning rate over the run: cosine (decays to 0), warmup_cosine (rises from 0 "
+        "over the first 5%%, then cosine), constant (the slides'), or the recipe's own",
+        choices=SCHEDULES))
+    val_fraction: float = field(default=0.1, metadata=option(
+        "share of each class held out for validation (the slides' validation_split)",
+        type=open_fraction))
+    keep: str = field(default="best", metadata=option(
+        "which epoch's weights to save: best validation accuracy, or the last epoch (with a "
+        "cosine schedule the run ends at learning rate 0)", choices=KEPT))
+    labels_per_class: int | None = field(default=None, metadata=option(
+        "train on only this many labelled images of each class (scarce labels; the same "
+        "images for every seed); the model is saved as <name>-<N>.h5", type=positive_int,
+        metavar="N"))
+    label_smoothing: float = field(default=0.0, metadata=option(
+        "e in targets 1 - e + e/classes and e/classes", type=fraction))
+    weight_decay: float = field(default=0.0, metadata=option(
+        "decoupled weight decay on the kernels, AdamW's: each step shrinks them by lr x this",
+        type=non_negative_float))
+    # Variables weight decay leaves alone, by name. The speed run decays BatchNormalization's
+    # shifts too (its recipe was tuned that way). Not an option: part of the recipe.
+    not_decayed: tuple[str, ...] = NOT_DECAYED
+    # Random image transforms applied during training only (Keras preprocessing layers).
+    augmentation: Callable[[], list[keras.layers.Layer]] | None = None
+    # The input pipeline mirrors every image in every other epoch, each starting from a
+    # random side (common.data.pipeline): in place of a RandomFlip layer. Part of the recipe.
+    alternate_flips: bool = False
+    # Sets weights from training images (float32 in [0, 1]) before the first step, e.g. a
+    # whitening first layer: initialize(network, images). Not an option: part of the recipe.
+    initialize: Callable[[keras.Model, np.ndarray], None] | None = None
+    # The saved .h5, made from the trained network: e.g. test-time flip averaging around it
+    # (stock layers, so plain Keras still loads it). None: the network itself.
+    inference: Callable[[keras.Model], keras.Model] | None = None
+    # Pull the weights back to a slow average of them every few steps (common.layers.lookahead).
+    lookahead: Lookahead | None = None
+    # Who set ``target``: the lecture slides, or (where they give none) another source.
+    target_source: str = "the slides"
+    # The machine and time the recipe was made for, e.g. "2 CPU cores · 60 min" or
+    # "one GPU · 2 min": its epochs are what that budget holds. None: not made to a budget.
+    budget: str | None = None
+    # A named variant of the step's recipe (e.g. "slides": the lecture's own recipe, run
+    # beside ours with --recipe slides); saved as <name>-<variant>.h5, a row of its own.
+    variant: str | None = None
+
+    def __post_init__(self) -> None:
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        get_dataset(self.dataset)
+        if self.keep not in KEPT:
+            raise ValueError(f"unknown keep {self.keep!r}: use one of {sorted(KEPT)}")
+        if not 0 < self.val_fraction < 1:  # the curve, and "best", need a validation set
+            raise ValueError(f"val_fraction must be between 0 and 1, got {self.val_fraction}")
+
+    def describe(self) -> dict:
+        """JSON-ready settings for the run record."""
+        out = asdict(self)
+        out["optimizer"], out["schedule"] = name_of(self.optimizer), name_of(self.schedule)
+        for hook in ("initialize", "inference"):  # absent when unused: older recipes keep
+            if out[hook] is None:                  # their identity (common.records.export.recipe)
+                del out[hook]
+            else:
+                out[hook] = name_of(out[hook])
+        if self.lookahead is None:  # likewise
+            del out["lookahead"]
+        if self.target_source == "the slides":  # likewise
+            del out["target_source"]
+        if self.budget is None:  # likewise
+            del out["budget"]
+        if self.labels_per_class is None:  # likewise
+            del out["labels_per_class"]
+        if self.variant is None:  # likewise
+            del out["variant"]
+        if not self.alternate_flips:  # likewise
+            del out["alternate_flips"]
+        if self.not_decayed == NOT_DECAYED:  # likewise
+            del out["not_decayed"]
+        else:
+            out["not_decayed"] = list(self.not_decayed)
+        if self.augmentation is not None:
+            out["augmentation"] = [_layer_summary(layer) for layer in self.augmentation()]
+        return out
+
+    def file_stem(self, name: str, default: Settings | None = None, limit: int | None = None
+                  ) -> str:
+        """What experiment ``name`` saves this recipe as: ``<name>``, with its variant
+        (``-slides``) and label budget (``-25``): each its own .h5 and row. Options that
+        differ from the ``default`` recipe, and a ``limit``, are named too
+        (``exp01_baseline-epochs1-limit512``): a quick look never replaces the step's .h5."""
+        parts = [name, self.variant, self.labels_per_class]
+        if default is not None:
+            parts += [f"{_flag(f)}{_short(getattr(self, f.name))}" for f in fields(self)
+                      if "help" in f.metadata and f.name != "labels_per_class"
+                      and _short(getattr(self, f.name)) != _short(getattr(default, f.name))]
+        parts.append(limit and f"limit{limit}")
+        return "-".join(str(p) for p in parts if p is not None and p != "")
+
+    def saved_model(self, network: keras.Model) -> keras.Model:
+        """What the .h5 holds for this trained ``network``."""
+        return network if self.inference is None else self.inference(network)
+
+
+def slides_recipe(settings: Settings, **changes: object) -> Settings:
+    """The lecture slides' own training recipe for the step ``settings`` trains (its
+    network, dataset and target), as a variant named "slides" (``--recipe slides``):
+    Adam at its defaults (learning rate 1e-3, constant), batch 32, 25 epochs, no label
+    smoothing or weight decay, 10% held out for validation (the slides'
+    ``validation_split=0.1``; here a class-balanced tenth, ``common.data.pipeline``), and the
+    last epoch's weights (``fit`` returns those). ``changes`` are the step's own on top."""
+    slides = {"epochs": 25, "batch_size": 32, "learning_rate": 1e-3, "optimizer": "adam",
+              "schedule": "constant", "label_smoothing": 0.0, "weight_decay": 0.0,
+              "val_fraction": 0.1, "keep": "last", "budget": None, "augmentation": None,
+              "alternate_flips": False, "lookahead": None}
+    return replace(settings, variant="slides", idea=f"{settings.idea}: the slides' recipe",
+                   **{**slides, **changes})
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one run is made; nothing here changes what the recipe is, beside precision."""
+
+    seed: int = field(default=0, metadata=option("random seed", type=int))
+    data: str | None = field(default=None, metadata=option(
+        "'keras', 'auto', a folder, archive or .npz (default ${data_env}, else auto)"))
+    limit: int | None = field(default=None, metadata=option(
+        "train on only this many images (quick checks)", type=positive_int))
+    fresh: bool = field(default=False, metadata=option(
+        "discard an interrupted run's backup and start over", action="store_true"))
+    precision: str = field(default="auto", metadata=option(
+        "auto: mixed_float16 on a GPU, mixed_bfloat16 on a CPU with bf16 instructions (AMX, "
+        "AVX-512 BF16), else float32; the saved .h5 is float32 either way",
+        choices=PRECISIONS))
+    devices: str = field(default="1", metadata=option(
+        "train data-parallel on N of this machine's devices, or all of them; the global "
+        "batch and the recipe stay the same (JAX or TensorFlow; docs/devices.md)",
+        type=devices_option, metavar="N|all"))
+    steps_per_call: str = field(default="auto", metadata=option(
+        "optimizer steps per compiled call: auto = 50 with JAX on one GPU (a lookahead "
+        "recipe: its period), else 1; the same steps either way (docs/speed.md)",
+        type=auto_or_positive_int, metavar="K|auto"))
+    compile_cache: Path | None = field(default=None, metadata=option(
+        "JAX: keep compiled steps in this folder, so a repeated run of a recipe skips "
+        "compiling (off by default; JAX also reads $JAX_COMPILATION_CACHE_DIR)", type=Path))
+    tensorboard: bool = field(default=False, metadata=option(
+        "also write TensorBoard logs to results/<name>/tensorboard", action="store_true"))
+    model_dir: Path = field(default=MODELS_DIR, metadata=option(
+        argparse.SUPPRESS, type=Path))
+    results_dir: Path = field(default=RESULTS_DIR, metadata=option(
+        argparse.SUPPRESS, type=Path))
+    # The recipe the options changed (the step's, or its --recipe variant): the saved
+    # file's name says what differs from it (``Settings.file_stem``). Set by ``parse``.
+    recipe_default: Settings | None = field(default=None, compare=False)
+
+
+def parse(name: str, settings: Settings, argv: Sequence[str] | None,
+          variants: Sequence[Settings] = ()) -> tuple[Settings, RunOptions]:
+    """The effective recipe and run options of ``python -m experiments.<name>.train``;
+    ``--recipe`` picks one of the named ``variants`` in place of ``settings``."""
+    named = {"default": settings, **{v.variant: v for v in variants}}
+    chosen = named[recipe_option(named).parse_known_args(argv)[0].recipe]
+    parser = argparse.ArgumentParser(
+        prog=f"python -m experiments.{name}.train", parents=[recipe_option(named)],
+        description=f"Train {name} ({chosen.idea}{_target(chosen)}) "
+                    f"on {get_dataset(chosen.dataset).title} and save "
+                    f"saved_models/{chosen.file_stem(name)}.h5, a run record and curves "
+                    f"in results/{name}/.",
+        epilog="An interrupted run resumes from its last completed epoch when the same "
+               "command is run again; --fresh discards that and starts over. Runs of "
+               "other seeds train side by side, each with its own backup.")
+    add_options(parser, chosen)
+    add_options(parser, RunOptions(), {"data_env": get_dataset(chosen.dataset).data_env})
+    args = parser.parse_args(argv)
+    return from_args(chosen, args), replace(from_args(RunOptions(), args),
+                                            recipe_default=chosen)
+
+
+def recipe_option(named: dict[str, Settings]) -> argparse.ArgumentParser:
+    """A parent parser of ``--recipe``: "default" or one of the ``named`` variants."""
+    parser = argparse.ArgumentParser(add_help=False)
+    if len(named) > 1:
+        parser.add_argument("--recipe", choices=list(named), default="default", help=(
+            "which recipe: default (the step's own) or " + ", ".join(
+                f"{k} ({v.idea})" for k, v in named.items() if k != "default")
+            + " (default %(default)s)"))
+    else:
+        parser.set_defaults(recipe="default")
+    return parser
+
+
+def _flag(f: Field) -> str:
+    return f.metadata.get("flag", "--" + f.name.replace("_", "-")).removeprefix("--")
+
+
+def _short(value: object) -> str:
+    if isinstance(value, float):
+        return format(value, "g")
+    return name_of(value) if callable(value) else str(value)
+
+
+def _target(settings: Settings) -> str:
+    return ("" if settings.target is None
+            else f"; target {settings.target:.2%}, from {settings.target_source}")
+
+
+def _layer_summary(layer: keras.layers.Layer) -> dict:
+    config = {k: v for k, v in layer.get_config().items()
+              if k not in ("name", "trainable", "dtype", "seed", "data_format")}
+    return {"layer": type(layer).__name__, **config}
