@@ -47,7 +47,7 @@ import json
 import numpy as np
 import common
 from common.config.registry import experiment_names, find_experiment
-from common.training.train import training_model
+from common.training.setup import training_model
 compiled = {}
 for name in experiment_names():
     exp = find_experiment(name)
@@ -76,7 +76,7 @@ import numpy as np
 import keras
 import common
 from common.config.registry import find_experiment
-from common.training.train import training_model
+from common.training.setup import training_model
 exp = find_experiment("exp04_augmentation")
 trained, core, _ = training_model(exp.build_model(), exp.settings, "mixed_float16", 10,
                                   steps_per_execution=1)

@@ -234,3 +234,34 @@ def test_curves_table_puts_each_backends_epochs_side_by_side(tmp_path: Path) -> 
     table = backends.render_curves(tmp_path)
     assert "| 2 | 0.4000 | 0.2000 | 0.4500 | 0.2000 |" in table
     assert "| test | 0.3500 |  | 0.4000 |  |" in table
+
+
+def test_the_benchmark_times_the_path_training_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our way is set up by training's own prepare_run: the recipe's initialize runs and
+    its alternating flips are in the batches (exp07's whitening and flips, transfer's
+    frozen layers are timed as they train)."""
+    from dataclasses import replace
+
+    from common.bench import ways
+    from experiments.exp01_baseline.train import SETTINGS
+
+    seen: dict = {}
+    real = ways.prepare_run
+
+    def spy(network: keras.Model, settings: object, batches: EpochShuffledBatches,
+            *args: object, **kwargs: object) -> object:
+        seen["flips"] = batches.first_side is not None
+        return real(network, settings, batches, *args, **kwargs)
+
+    def initialize(network: keras.Model, images: np.ndarray) -> None:
+        seen["initialized on"] = images.shape
+
+    monkeypatch.setattr(ways, "prepare_run", spy)
+    monkeypatch.setattr(bench_module, "TIMED_RUNS", 1)
+    settings = replace(SETTINGS, batch_size=16, alternate_flips=True, initialize=initialize)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (32, 32, 32, 3), dtype=np.uint8)
+    y = rng.integers(0, 10, 32)
+    row = ways.our_way(build_exp01, settings, x, y, x[:16], y[:16], precision="float32")
+    assert seen == {"flips": True, "initialized on": (32, 32, 32, 3)}
+    assert row["train_images_per_s"] > 0 and row["steps_per_execution"] == 8

@@ -26,7 +26,7 @@ from common.training.checkpoints import EpochKeyedRandomness
 from common.layers.lookahead import Lookahead, LookaheadCallback
 from common.data.pipeline import EpochShuffledBatches
 from common.config.registry import find_experiment
-from common.training.train import fit_data, training_model
+from common.training.setup import fit_data, training_model
 
 name, steps, batch = sys.argv[1], int(sys.argv[2]), 16
 experiment = find_experiment(name)

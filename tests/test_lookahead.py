@@ -11,7 +11,7 @@ import pytest
 
 from common.config.settings import Settings
 from common.layers.lookahead import Lookahead, LookaheadCallback
-from common.training.train import training_model
+from common.training.setup import training_model
 from tests.conftest import run_python
 
 
@@ -145,7 +145,7 @@ ON_BACKEND = """
 import json, numpy as np
 from common.layers.lookahead import Lookahead
 from common.config.settings import Settings
-from common.training.train import training_model
+from common.training.setup import training_model
 from tests.conftest import run_python
 from tests.test_lookahead import fit, tiny_model
 settings = Settings(idea="x", target=0.5, dataset="cifar10", epochs=1, batch_size=8,

@@ -60,7 +60,7 @@ def test_train_refuses_float16_on_a_cpu_in_one_line_and_keeps_the_saved_model(
 
 def test_training_copy_keeps_the_output_layer_in_float32_and_scales_float16_losses() -> None:
     from common.config.registry import find_experiment
-    from common.training.train import training_model
+    from common.training.setup import training_model
 
     exp = find_experiment("exp04_augmentation")
     trained, core, _ = training_model(exp.build_model(), exp.settings, "mixed_float16", 10)

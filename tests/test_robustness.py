@@ -15,6 +15,7 @@ import keras
 import numpy as np
 import pytest
 
+import common.training.setup as setup
 import common.training.train as training
 from common.basics.errors import UserError
 from common.basics.files import atomic_path, write_json_atomic
@@ -171,7 +172,7 @@ def test_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(
     # Within the epoch's first call into the graph (STEPS_PER_EXECUTION steps): callbacks
     # see the loss once per call.
     found = re.search(r"loss became nan at batch (\d+);", err)
-    assert found and int(found[1]) <= training.STEPS_PER_EXECUTION
+    assert found and int(found[1]) <= setup.STEPS_PER_EXECUTION
     assert "last good epoch is kept" in err
     state = backup_dir(tmp_path / "models", NAME)
     assert len((state / "history.csv").read_text().splitlines()) == 2  # epoch 1 only

@@ -15,6 +15,7 @@ from pathlib import Path
 import keras
 import pytest
 
+import common.training.setup as setup
 import common.training.train as training
 from common.basics.options import add_options, option
 from common.config.registry import experiment_names, find_experiment
@@ -70,8 +71,8 @@ def test_a_recipe_supplies_its_own_optimizer_and_schedule(
     assert settings.optimizer is own.optimizer and settings.schedule is warmup_then_constant
     assert parse("exp01_baseline", own, ["--optimizer", "adam"])[0].optimizer == "adam"
     compiled = []
-    real = training.training_model
-    monkeypatch.setattr(training, "training_model",
+    real = setup.training_model
+    monkeypatch.setattr(setup, "training_model",
                         lambda *a, **k: compiled.append(real(*a, **k)) or compiled[-1])
     training.train_main("exp01_baseline", build_exp01, own,
                         ["--epochs", "1", "--batch-size", "16", "--data", str(npz_path),

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from conftest import load_cifar10
 
+import common.training.setup as setup
 import common.training.train as training
 from common.data.loading import one_hot, scale
 from common.evaluation.evaluate import evaluate_main
@@ -209,14 +210,14 @@ def test_sgd_recipe_trains_with_nesterov_momentum_and_records_it(tmp_path: Path,
     assert optimizer.momentum == 0.9 and optimizer.nesterov
 
 
-@pytest.mark.parametrize("backend, steps", [("tensorflow", training.STEPS_PER_EXECUTION),
-                                           ("jax", training.STEPS_PER_EXECUTION),
+@pytest.mark.parametrize("backend, steps", [("tensorflow", setup.STEPS_PER_EXECUTION),
+                                           ("jax", setup.STEPS_PER_EXECUTION),
                                            ("torch", 1)])  # PyTorch refuses more than 1
 def test_steps_per_call_suit_the_backend(monkeypatch: pytest.MonkeyPatch, backend: str,
                                          steps: int) -> None:
     monkeypatch.setattr(training.keras.backend, "backend", lambda: backend)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    trained, _, _ = training.training_model(model, EXP01, "float32", 10)
+    trained, _, _ = setup.training_model(model, EXP01, "float32", 10)
     assert trained.steps_per_execution == steps
 
 
@@ -254,14 +255,14 @@ def test_keep_weights_keeps_the_best_or_the_last_epoch(tmp_path: Path, last: boo
 def test_label_smoothing_and_optimizer_options_reach_the_training_and_the_record(
         tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     compiled = []
-    real = training.training_model
+    real = setup.training_model
 
     def spy(*args, **kwargs) -> tuple:
         made = real(*args, **kwargs)
         compiled.append(made[0])
         return made
 
-    monkeypatch.setattr(training, "training_model", spy)
+    monkeypatch.setattr(setup, "training_model", spy)
     train_main("exp01_baseline", build_exp01, EXP01,
                ["--epochs", "1", "--batch-size", "16", "--label-smoothing", "0.2",
                 "--optimizer", "sgd", "--lr", "0.05", "--data", str(npz_path),

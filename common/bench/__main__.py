@@ -21,7 +21,7 @@ from common.bench.ways import LOADERS
 from common.config.registry import experiment_names
 from common.records.store import new_record, write_record
 from common.reports.report import replace_section
-from common.training.train import STEPS_PER_EXECUTION
+from common.training.setup import STEPS_PER_EXECUTION
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -14,11 +14,11 @@ from common.bench import measure
 from common.config.registry import Experiment, find_experiment
 from common.data.datasets import get_dataset
 from common.data.loading import load, one_hot, scale
-from common.data.pipeline import EpochShuffledBatches
+from common.data.pipeline import EpochShuffledBatches, recipe_batches
 from common.models.precision import resolve_precision
 from common.training.callbacks import EpochStats
 from common.training.checkpoints import EpochKeyedRandomness
-from common.training.train import INITIALIZE_IMAGES, fit_data, training_model
+from common.training.setup import prepare_run
 
 
 def steps_per_call_rows(experiments: Sequence[str], counts: Sequence[int], images: int,
@@ -60,17 +60,12 @@ def training_setup(experiment: Experiment, x: np.ndarray, y: np.ndarray,
     """The experiment's network as ``fit`` trains it on (x, y) from seed 0, ``steps`` steps
     a call: the compiled model, what fit reads, and the batches (their epoch sets the
     order and the random draws: ``EpochKeyedRandomness``)."""
-    settings = experiment.settings
     keras.utils.set_random_seed(0)
     network = experiment.build_model()
-    if settings.initialize is not None:
-        settings.initialize(network, scale(x[:INITIALIZE_IMAGES]))
-    batches = EpochShuffledBatches(x, y, settings.batch_size, 0, validation[1].shape[-1],
-                                   alternate_flips=settings.alternate_flips)
-    fitted, _, _ = training_model(network, settings, precision, len(batches) * epochs,
-                                  steps_per_call=steps)
-    inputs, _, _ = fit_data(fitted, batches, validation, steps)
-    return fitted, inputs, batches
+    batches = recipe_batches(x, y, experiment.settings, 0, validation[1].shape[-1])
+    ready = prepare_run(network, experiment.settings, batches, validation, precision,
+                        steps_per_call=steps, epochs=epochs)
+    return ready.fitted, ready.inputs, batches
 
 
 def render(record: dict) -> str:

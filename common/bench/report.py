@@ -19,7 +19,7 @@ def render_sweep(record: dict) -> str:
              f"{record['hardware']['cpu']}; {record['images']} training images per timed "
              f"epoch, {_timings(record)}{pools}.\n",
              table(["experiment", "layout", "loader", "BatchNormalization", "Dropout",
-                    "steps/call", "precision", "XLA", "batch", "train img/s",
+                    "steps per execution", "precision", "XLA", "batch", "train img/s",
                     "inference img/s", "MFU vs fp32 matmul"],
                    # fields missing from older records: what they measured
                    [[r["experiment"], r.get("data_format", "channels_last"),

@@ -103,7 +103,7 @@ def sweep(experiments: Sequence[str], batch_sizes: Sequence[int], precisions: Se
                     "mfu": row["train_images_per_s"] * train_flops / rates[precision]}
             rows.append(row)
             print(f"{name:20s} {fmt:14s} {row['loader']:9s} BN {row['batchnorm']:5s} "
-                  f"Dropout {row['dropout']:6s} steps/call {row['steps_per_execution']:2d} "
+                  f"Dropout {row['dropout']:6s} steps/execution {row['steps_per_execution']:2d} "
                   f"{precision:15s} "
                   f"XLA {row['jit_compile']!s:5s} "
                   f"batch {batch_size:4d}  train "

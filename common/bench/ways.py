@@ -12,14 +12,14 @@ import numpy as np
 from common.bench import measure
 from common.config.settings import Settings
 from common.data.loading import one_hot, scale
-from common.data.pipeline import EpochShuffledBatches
+from common.data.pipeline import EpochShuffledBatches, recipe_batches
 from common.evaluation.evaluate import evaluate
 from common.models.precision import resolve_precision
 from common.models.training_copy import inference_copy
-from common.training.train import training_model
+from common.training.setup import prepare_run
 
 SLIDES_BATCH = 32
-# --sweep --loaders (see training_inputs); "ours": what common.training.train uses on this backend
+# --sweep --loaders (see training_inputs); "ours": what training feeds fit on this backend
 LOADERS = ("ours", "graph", "pydataset", "arrays", "tf.data")
 
 
@@ -56,18 +56,26 @@ def our_way(build: Callable[[], keras.Model], settings: Settings, x: np.ndarray,
             x_test: np.ndarray, y_test: np.ndarray, precision: str = "auto",
             jit_compile: bool = False, fused_bn: bool = True, loader: str = "ours",
             fast_drop: bool = True, steps_per_execution: int | None = None) -> dict:
+    """The project's training path, set up as training sets it up (``prepare_run``: the
+    recipe's ``initialize``, its batches and flips, the compiled training copy), with the
+    sweep's choices in place of training's defaults where given."""
     model = build()
     classes = model.output_shape[-1]
-    batches = EpochShuffledBatches(x, y, settings.batch_size, seed=0, num_classes=classes)
+    batches = recipe_batches(x, y, settings, 0, classes)
     policy = resolve_precision(precision)
-    trained, _, speedups = training_model(model, settings, policy, 10 * len(batches),
-                                          steps_per_execution, fused_bn, fast_drop)
+    validation = (scale(x_test[:256]), one_hot(y_test[:256], classes))
+    ready = prepare_run(model, settings, batches, validation, policy, epochs=10,
+                        steps_per_execution=steps_per_execution, fused_bn=fused_bn,
+                        fast_dropout=fast_drop)
+    trained = ready.fitted
     if jit_compile:  # XLA; else Keras' default: off on TensorFlow, always on with JAX
         trained.jit_compile = True
 
     if loader == "ours":  # what common.training.train feeds fit on this backend
         loader = "graph" if keras.backend.backend() == "tensorflow" else "pydataset"
-    data = training_inputs(loader, batches)
+        data = {"x": ready.inputs}
+    else:
+        data = training_inputs(loader, batches)
 
     def fit(epochs: int, callbacks: list) -> keras.callbacks.History:
         return trained.fit(**data, epochs=epochs, verbose=0, callbacks=callbacks,
@@ -76,8 +84,8 @@ def our_way(build: Callable[[], keras.Model], settings: Settings, x: np.ndarray,
     names = [str(k) for k in range(classes)]
     rates = _rates(measure.train_rate(fit, len(x)), measure.best_rate(
         lambda: evaluate(inference, x_test, y_test, names), len(x_test)))
-    return {**rates, "jit_compile": bool(trained.jit_compile), "loader": loader, **speedups,
-            "steps_per_execution": trained.steps_per_execution}
+    return {**rates, "jit_compile": bool(trained.jit_compile), "loader": loader,
+            **ready.speedups, "steps_per_execution": trained.steps_per_execution}
 
 
 def training_inputs(loader: str, batches: EpochShuffledBatches) -> dict:

@@ -128,6 +128,15 @@ def fit_inputs(batches: EpochShuffledBatches) -> EpochShuffledBatches | tf.data.
     return batches.tf_dataset() if keras.backend.backend() == "tensorflow" else batches
 
 
+def recipe_batches(x: np.ndarray, y: np.ndarray, settings: Settings, seed: int,
+                   num_classes: int, multiple_of: int = 1, shard: tuple[int, int] = (0, 1)
+                   ) -> EpochShuffledBatches:
+    """The batches ``settings`` trains on (its batch size, its alternating flips), for
+    training and every benchmark alike."""
+    return EpochShuffledBatches(x, y, settings.batch_size, seed, num_classes, multiple_of,
+                                shard, settings.alternate_flips)
+
+
 def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 1,
           shard: tuple[int, int] = (0, 1)
           ) -> tuple[EpochShuffledBatches, tuple[np.ndarray, np.ndarray]]:
@@ -143,7 +152,6 @@ def split(data: Splits, settings: Settings, run: RunOptions, multiple_of: int = 
     val_idx = val_idx[:len(val_idx) - len(val_idx) % multiple_of]
     index, count = shard
     val_idx = np.array_split(val_idx, count)[index]  # equal shares: multiple_of % count == 0
-    batches = EpochShuffledBatches(data.x_train[train_idx], data.y_train[train_idx],
-                                   settings.batch_size, run.seed, classes, multiple_of, shard,
-                                   settings.alternate_flips)
+    batches = recipe_batches(data.x_train[train_idx], data.y_train[train_idx], settings,
+                             run.seed, classes, multiple_of, shard)
     return batches, (scale(data.x_train[val_idx]), one_hot(data.y_train[val_idx], classes))

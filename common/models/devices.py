@@ -188,12 +188,6 @@ class Placement:
         return self.devices if keras.backend.backend() == "jax" else 1
 
     @property
-    def steps_per_execution(self) -> int | None:
-        """1 under MirroredStrategy (Keras 3.15's multi-step loop fails there: placeholder not
-        fed); else None, the training default."""
-        return 1 if self.devices > 1 and keras.backend.backend() == "tensorflow" else None
-
-    @property
     def verbose(self) -> int:
         """Keras' progress bar for process 0 on a terminal, a line an epoch in a log."""
         return 0 if not self.writer else 1 if sys.stdout.isatty() else 2

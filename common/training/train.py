@@ -28,14 +28,13 @@ from common.basics.paths import relative
 from common.basics.provenance import git_commit
 from common.config.settings import KEPT, RunOptions, Settings, parse
 from common.data.datasets import get_dataset
-from common.data.loading import Splits, load, scale
-from common.data.pipeline import EpochShuffledBatches, fit_inputs, split
+from common.data.loading import Splits, load
+from common.data.pipeline import EpochShuffledBatches, split
 from common.layers.lookahead import LookaheadCallback
-from common.layers.optim import NOT_DECAYED, make_optimizer, make_schedule
+from common.layers.optim import NOT_DECAYED
 from common.models.devices import Placement
 from common.models.flops import forward_flops, training_flops
 from common.models.precision import resolve_precision
-from common.models.training_copy import training_copy
 from common.records.export import save_model, write_train_record
 from common.records.recipes import recipe, recorded_settings
 from common.records.store import cpu_use, read_history
@@ -47,16 +46,9 @@ from common.training.checkpoints import (
     resume_callbacks,
     start_or_resume,
 )
-from common.training.fused_steps import FusedBatches, FusedSteps, steps_per_call
+from common.training.fused_steps import steps_per_call
+from common.training.setup import prepare_run
 
-# Training steps per call into the compiled graph: fewer trips through Keras' Python loop
-# (exp01 +5%, exp04 +5% on the AMD EPYC; results/bench/sweep-20261124-0146*.json). Callbacks
-# and the progress bar see every 8th batch; the weights are the same. PyTorch allows only 1.
-STEPS_PER_EXECUTION = 8
-# Validation images per call when steps are fused (a GPU's path): few round trips
-VALIDATION_BATCH = 1000
-# Training images a recipe's ``initialize`` sees (a whitening layer needs a few thousand)
-INITIALIZE_IMAGES = 5000
 # Options a backup from before they existed ran with: the value it implicitly had.
 ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
                "schedule": "cosine", "val_fraction": 0.1, "keep": "best",
@@ -100,26 +92,24 @@ def _train(name: str, build_model: Callable[[], keras.Model], settings: Settings
     print(f"data: {data.source} - {len(batches.x)} train / {len(validation[0])} validation / "
           f"{len(data.x_test)} test images")
     network = build_model()  # the stock float32 network, on one device: what gets saved
-    if settings.initialize is not None:  # fitted to the images (a resumed run restores it)
-        settings.initialize(network, scale(batches.x[:INITIALIZE_IMAGES]))
-    network.summary()  # after initialize, which may freeze layers
-    if placement.writer and (note := cpu_estimate(  # a GPU recipe on a CPU: how long?
-            name, settings.budget, network, len(batches.x) * settings.epochs, run.results_dir)):
-        print(note)
     with placement.training() as device_names:  # the copy that trains spans the devices
-        fitted, copy, speedups = training_model(
-            network, settings, precision, len(batches) * settings.epochs,
-            steps_per_execution=placement.steps_per_execution, steps_per_call=steps)
-        inputs, validation_batch, ends = fit_data(fitted, batches, validation, steps)
+        ready = prepare_run(network, settings, batches, validation, precision,
+                            steps_per_call=steps, devices=placement.devices)
+        network.summary()  # after the recipe's initialize, which may freeze layers
+        if placement.writer and (note := cpu_estimate(  # a GPU recipe on a CPU: how long?
+                name, settings.budget, network, len(batches.x) * settings.epochs,
+                run.results_dir)):
+            print(note)
         with reported_write_errors(backup["dir"]):
-            fitted.fit(inputs, epochs=settings.epochs, validation_data=validation,
-                       validation_batch_size=validation_batch,
-                       callbacks=_callbacks(name, settings, run, backup["dir"], batches,
-                                            placement, ends),
-                       shuffle=False,  # the batches reshuffle themselves, keyed on the epoch
-                       verbose=placement.verbose)
-        fitted.load_weights((placement.scratch or backup["dir"]) / "kept.weights.h5")
-        network.set_weights(copy.get_weights())  # the trained values, in the stock layers
+            ready.fitted.fit(ready.inputs, epochs=settings.epochs, validation_data=validation,
+                             validation_batch_size=ready.validation_batch,
+                             callbacks=_callbacks(name, settings, run, backup["dir"], batches,
+                                                  placement, ready.ends),
+                             shuffle=False,  # the batches reshuffle themselves by epoch
+                             verbose=placement.verbose)
+        ready.fitted.load_weights((placement.scratch or backup["dir"]) / "kept.weights.h5")
+        network.set_weights(ready.copy.get_weights())  # the trained values, in stock layers
+    speedups = ready.speedups
     if not placement.writer:
         placement.release()
         return {}
@@ -164,21 +154,6 @@ def file_stem(name: str, settings: Settings, run: RunOptions) -> str:
     if run.recipe_default is None:  # not from the command line (an ensemble's member)
         return settings.file_stem(name)
     return settings.file_stem(name, run.recipe_default, run.limit)
-
-
-def fit_data(fitted: keras.Model, batches: EpochShuffledBatches, validation: tuple,
-                steps: int) -> tuple:
-    """What fit trains on, the validation batch size, and the steps done after each item
-    of an epoch: one step per call as ever, or K batches per call with validation in large
-    batches (few host round trips, one compilation each)."""
-    if steps == 1:
-        return fit_inputs(batches), None, None
-    size = min(len(validation[0]), VALIDATION_BATCH)
-    # Keras builds its metrics from the first item fit sees; a fused item is K batches,
-    # so they are built here, on one validation batch
-    fitted.evaluate(validation[0][:size], validation[1][:size], batch_size=size, verbose=0)
-    fused = FusedBatches(batches, steps)
-    return fused, size, fused.ends()
 
 
 def _callbacks(name: str, settings: Settings, run: RunOptions, state_dir: Path,
@@ -232,41 +207,6 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
     model_option = "" if backup["stem"] == name else f" --model {relative(model_path)}"
     print(f"next: python -m experiments.{name}.test{model_option}")
     return json.loads(record_path.read_text())
-
-
-def training_model(model: keras.Model, settings: Settings, precision: str, total_steps: int,
-                   steps_per_execution: int | None = None, fused_bn: bool = True,
-                   fast_dropout: bool = True, steps_per_call: int = 1
-                   ) -> tuple[keras.Model, keras.Model, dict]:
-    """What ``fit`` trains, compiled: the augmentation layers (if any) in front of a
-    training copy of ``model``, taking ``steps_per_call`` steps per compiled call
-    (``common.training.fused_steps``). Returns it, the copy, and the speed choices it runs with.
-
-    The augmentation layers are made before the copy, so they draw the random seeds they
-    always drew (making the copy draws some too; its values are ``model``'s).
-    """
-    augmentation = settings.augmentation() if settings.augmentation is not None else []
-    core, speedups = training_copy(model, precision, fused_bn, fast_dropout)
-    trained = core
-    if augmentation:
-        trained = keras.Sequential([keras.Input(model.input_shape[1:]), *augmentation, core],
-                                   name=f"{model.name}_train")
-    lr = make_schedule(settings.schedule, settings.learning_rate, total_steps)
-    loss = keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing)
-    if steps_per_call > 1:  # K batches per call, and one call per Keras execution
-        trained, steps_per_execution = FusedSteps(trained), 1
-    if steps_per_execution is None:
-        steps_per_execution = 1 if keras.backend.backend() == "torch" else STEPS_PER_EXECUTION
-        if settings.lookahead is not None and steps_per_execution > 1:
-            steps_per_execution = settings.lookahead.every  # it acts between executions
-    optimizer = make_optimizer(settings.optimizer, lr, settings.weight_decay,
-                               settings.not_decayed)
-    if precision == "mixed_float16":  # float16 gradients underflow without loss scaling;
-        # Keras adds it only for a model whose own policy is mixed_float16, not for copies
-        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    trained.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"],
-                    steps_per_execution=steps_per_execution)
-    return trained, core, {**speedups, "steps_per_call": steps_per_call}
 
 
 def _options(settings: Settings, run: RunOptions) -> dict:
