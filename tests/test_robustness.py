@@ -148,23 +148,23 @@ def test_a_backup_older_than_an_option_resumes_only_with_its_default(
 
 def test_nan_loss_stops_at_once_and_keeps_the_last_good_epoch(
         tmp_path: Path, npz_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    real_getitem = training.EpochShuffledBatches.__getitem__
+    real_getitem = EpochShuffledBatches.__getitem__
 
-    def nan_from_epoch_2(self: training.EpochShuffledBatches, index: int):
+    def nan_from_epoch_2(self: EpochShuffledBatches, index: int):
         x, y = real_getitem(self, index)
         return (x * np.nan if self.epoch >= 1 else x), y
 
-    real_set_epoch = training.EpochShuffledBatches.set_epoch
+    real_set_epoch = EpochShuffledBatches.set_epoch
 
-    def remember_epoch(self: training.EpochShuffledBatches, epoch: int) -> None:
+    def remember_epoch(self: EpochShuffledBatches, epoch: int) -> None:
         self.epoch = epoch
         real_set_epoch(self, epoch)
 
     with monkeypatch.context() as patch:
         # NaN images through the PyDataset path (the in-graph pipeline reads no __getitem__)
-        patch.setattr(training, "fit_inputs", lambda batches: batches)
-        patch.setattr(training.EpochShuffledBatches, "__getitem__", nan_from_epoch_2)
-        patch.setattr(training.EpochShuffledBatches, "set_epoch", remember_epoch)
+        patch.setattr(setup, "fit_inputs", lambda batches: batches)
+        patch.setattr(EpochShuffledBatches, "__getitem__", nan_from_epoch_2)
+        patch.setattr(EpochShuffledBatches, "set_epoch", remember_epoch)
         with pytest.raises(SystemExit) as exit_info:
             run(tmp_path, npz_path)
     assert exit_info.value.code == 2

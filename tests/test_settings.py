@@ -212,3 +212,21 @@ def test_unknown_optimizer_is_refused(capsys) -> None:
 def test_bad_settings_are_rejected(change: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         dataclasses.replace(EXP01, **change)
+
+
+def test_what_shapes_a_run_is_read_from_the_settings_fields() -> None:
+    """Each field says once whether it is part of the recipe; the record's recipe, the
+    resume key and the list of what is not a recipe are all derived from that."""
+    from common.config.settings import recipe_fields
+    from common.records.recipes import NOT_RECIPE
+    from common.training.train import _options
+    from experiments.exp04_augmentation.train import SETTINGS as EXP04
+
+    names = {f.name for f in dataclasses.fields(Settings)}
+    assert set(recipe_fields()) | (set(NOT_RECIPE) & names) == names
+    assert not set(recipe_fields()) & set(NOT_RECIPE)
+    run = RunOptions()
+    key = _options(EXP04, run)
+    assert {"augmentation", "dataset", "epochs"} <= key.keys() and "idea" not in key
+    assert key != _options(dataclasses.replace(EXP04, augmentation=None), run)  # resumes
+    assert key == _options(dataclasses.replace(EXP04, idea="reworded"), run)  # only its own

@@ -51,6 +51,11 @@ fraction = _number(lambda v: 0 <= v < 1, "at least 0 and below 1")
 open_fraction = _number(lambda v: 0 < v < 1, "between 0 and 1")
 
 
+# Field metadata an option is made from (argparse's own, and our ``flag``); a field's other
+# metadata is for other readers (``common.config.settings.about``)
+_ARGPARSE = ("help", "flag", "type", "choices", "action", "metavar", "nargs", "const")
+
+
 def option(help: str, **argparse_kwargs: object) -> dict:
     """Field metadata that makes the field a command-line option."""
     return {"help": help, **argparse_kwargs}
@@ -63,7 +68,7 @@ def add_options(parser: argparse.ArgumentParser, defaults: object,
     for f in fields(defaults):
         if "help" not in f.metadata:
             continue
-        meta = dict(f.metadata)
+        meta = {k: v for k, v in f.metadata.items() if k in _ARGPARSE}  # the rest: other notes
         flag = meta.pop("flag", "--" + f.name.replace("_", "-"))
         default = getattr(defaults, f.name)
         if "choices" in meta:  # names; a recipe's own callable joins them under its name

@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import keras
 import numpy as np
 
-from common.config.settings import KEPT, Settings
+from common.config.settings import KEPT, Settings, recipe_fields
 from common.data.identity import identity
 
 # Settings that do not change what a run is: the step's wording, target and budget, and which
@@ -28,8 +28,10 @@ from common.data.identity import identity
 # the machine's arithmetic, as the backend is: the same command trains in float32 or bf16
 # by what the CPU offers (the record keeps which). A variant's name and an ensemble's
 # members are told by its settings and network.
-NOT_RECIPE = ("idea", "target", "target_source", "budget", "batchnorm", "dropout",
-              "steps_per_call", "precision", "variant", "members", "member", "mirror_averaged")
+NOT_RECIPE = (*(f.name for f in fields(Settings) if f.name not in recipe_fields()),
+              # what a record adds: the run's speed choices, its precision, an ensemble's
+              "batchnorm", "dropout", "steps_per_call", "precision", "members", "member",
+              "mirror_averaged")
 
 
 def model_config_sha256(model: keras.Model) -> str:

@@ -18,13 +18,9 @@ import sys
 import types
 
 from common.basics.paths import REPO_ROOT
+from common.config.settings import earlier_values
 from common.data.identity import identity
 from common.records.recipes import network_identity, recipe, recipe_settings, with_id
-
-# What runs recorded before these settings existed ran with
-SETTINGS_BEFORE = {"optimizer": "adam", "keep": "best", "weight_decay": 0.0,
-                   "label_smoothing": 0.0, "dataset": "cifar10"}
-
 
 # common/'s modules as they were named before it was split into packages (2026-12-07): the
 # names older records give a recipe's own optimizer or function, and the imports of the
@@ -110,7 +106,7 @@ def upgraded(record: dict) -> dict:
         r.setdefault("precision", "float32")  # before the option: plain Keras' float32
     if r.get("kind") == "train":
         settings = r.setdefault("settings", {})
-        settings.update({**SETTINGS_BEFORE, **settings})
+        settings.update({**earlier_values(), **settings})  # Settings fields' ``before``
         settings.update({k: today_name(v) for k, v in settings.items() if isinstance(v, str)})
         if str(settings["optimizer"]).lower() in ("adam", "sgd"):  # once written "Adam"
             settings["optimizer"] = str(settings["optimizer"]).lower()  # not a recipe's own

@@ -147,7 +147,8 @@ def start_or_resume(state_dir: Path, options: dict, added_later: dict) -> dict:
     """Create or reload the bookkeeping of a run that may be resumed later (its caller
     holds the backup's lock, ``claim``); a backup that cannot be read is one line.
 
-    added_later: options newer than some backups, with the value such a backup ran with.
+    added_later: options newer than some backups, with the value such a backup ran with;
+    one newer than a backup whose earlier value is not known is taken as this run's.
     """
     state_file = state_dir / "run.json"
     history = _readable_history(state_dir)
@@ -159,7 +160,8 @@ def start_or_resume(state_dir: Path, options: dict, added_later: dict) -> dict:
         if not isinstance(run, dict) or not isinstance(run.get("options"), dict) or not all(
                 key in run for key in ("started", "started_stamp", "resumed")):
             raise _unreadable(state_dir, "run.json is not a backup's bookkeeping")
-        run["options"] = {**added_later, **run["options"]}
+        known = {**added_later, **run["options"]}  # an option newer than the backup with
+        run["options"] = {**options, **known}       # no known earlier value: as this run's
         if run["options"] != options:
             differ = ", ".join(f"{k} {run['options'].get(k)!r} there, {options.get(k)!r} here"
                                for k in sorted(run["options"].keys() | options.keys())

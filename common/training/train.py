@@ -16,22 +16,26 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from common.basics.errors import UserError, exit_on_user_error
-from common.basics.options import name_of
 from common.basics.paths import relative
 from common.basics.provenance import git_commit
-from common.config.settings import KEPT, RunOptions, Settings, parse
+from common.config.settings import (
+    KEPT,
+    RunOptions,
+    Settings,
+    earlier_values,
+    parse,
+    recipe_fields,
+)
 from common.data.datasets import get_dataset
 from common.data.loading import Splits, load
 from common.data.pipeline import EpochShuffledBatches, split
 from common.layers.lookahead import LookaheadCallback
-from common.layers.optim import NOT_DECAYED
 from common.models.devices import Placement
 from common.models.flops import forward_flops, training_flops
 from common.models.precision import resolve_precision
@@ -48,12 +52,6 @@ from common.training.checkpoints import (
 )
 from common.training.fused_steps import steps_per_call
 from common.training.setup import prepare_run
-
-# Options a backup from before they existed ran with: the value it implicitly had.
-ADDED_LATER = {"label_smoothing": 0.0, "optimizer": "adam", "weight_decay": 0.0,
-               "schedule": "cosine", "val_fraction": 0.1, "keep": "best",
-               "not_decayed": list(NOT_DECAYED), "lookahead": None,
-               "alternate_flips": False, "steps_per_call": 1, "labels_per_class": None}
 
 
 def train_main(name: str, build_model: Callable[[], keras.Model], settings: Settings,
@@ -138,9 +136,10 @@ def _open_backup(name: str, settings: Settings, run: RunOptions, writer: bool,
         for path in state_dir.iterdir():
             if path.name != "owner.json":
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
-    options = {**_options(settings, run), "steps_per_call": steps}  # the backup's layout
+    options = {**_earlier_options(), **_options(settings, run),  # the backup's layout
+               "steps_per_call": steps}
     try:
-        state = start_or_resume(state_dir, options, ADDED_LATER)
+        state = start_or_resume(state_dir, options, _earlier_options())
     except BaseException:
         lock.release()
         raise
@@ -210,12 +209,16 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
 
 
 def _options(settings: Settings, run: RunOptions) -> dict:
-    """The options that shape a run: a backup resumes only under the same ones."""
-    shaping = ("epochs", "batch_size", "learning_rate", "optimizer", "schedule",
-               "val_fraction", "keep", "label_smoothing", "weight_decay", "labels_per_class")
-    return {**{k: name_of(getattr(settings, k)) if k in ("optimizer", "schedule")
-               else getattr(settings, k) for k in shaping},
-            "not_decayed": list(settings.not_decayed),
-            "lookahead": None if settings.lookahead is None else asdict(settings.lookahead),
-            "alternate_flips": settings.alternate_flips,
-            "seed": run.seed, "data": run.data, "limit": run.limit, "precision": run.precision}
+    """The options that shape a run, its recipe's and the run's: a backup resumes only
+    under the same ones."""
+    recipe = json.loads(json.dumps(settings.recipe_part(), default=str))  # as read back
+    return {**recipe, "seed": run.seed, "data": run.data, "limit": run.limit,
+            "precision": run.precision}
+
+
+def _earlier_options() -> dict:
+    """What a backup made before an option existed ran with (``Settings`` fields' own
+    ``before``, and one step per call)."""
+    recipe = set(recipe_fields())
+    return {**{k: v for k, v in earlier_values(backups=True).items() if k in recipe},
+            "steps_per_call": 1}
