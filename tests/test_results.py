@@ -10,7 +10,7 @@ import common.reports.collect as collecting
 from common import results
 from common.records.store import platform, read_records, write_record
 from common.reports import backends as by_backend
-from common.reports import report
+from common.reports import report, steps
 from tests.run_records import eval_record, today_record, train_record
 
 
@@ -20,7 +20,7 @@ def test_rows_average_seeds_and_flag_targets(filled: Path) -> None:
     assert exp01.mean == pytest.approx(0.75) and exp01.met is True
     assert exp01.epochs == [20] and exp01.train_seconds == [660.0, 720.0]
     assert exp02.met is False and exp02.target == 0.79
-    table = report.render([exp01, exp02])
+    table = steps.render([exp01, exp02])
     assert "75.00% ± 1.41% (n=2" in table and "**no**" in table
 
 
@@ -69,7 +69,7 @@ def test_earlier_recipes_are_listed_not_averaged(filled: Path) -> None:
     assert [(accuracy, r["commit"]) for accuracy, r in exp01.earlier] == [(0.10, "abc123")]
     assert "| exp01_baseline | 10.00% | 0 | 20 | 64 |" in report.render_earlier([exp01, exp02])
     # the series: exp01's mean (660 s, 720 s) plus exp02's 660 s
-    assert report.series_minutes([exp01, exp02]) == pytest.approx((690 + 660) / 60)
+    assert steps.series_minutes([exp01, exp02]) == pytest.approx((690 + 660) / 60)
     results.main(["--results-dir", str(filled)])
     readme = (filled / "README.md").read_text()
     assert "## Other recipes" in readme and "Whole series" in readme
@@ -84,7 +84,7 @@ def test_series_line_names_every_machine_its_runs_trained_on(filled: Path) -> No
                      eval_record("exp01_baseline", name, 0.75, f"2026-11-2{seed}T12:00:00"))
     rows = results.collect(filled)
     assert rows[0].machines == ["AMD EPYC, 2 cores", "Intel Xeon, 2 cores", "unknown CPU, ? cores"]
-    line = report.series_line(rows)
+    line = steps.series_line(rows)
     assert "seeds (on AMD EPYC, 2 cores; Intel Xeon, 2 cores; unknown CPU, ? cores)." in line
     # the newest run of each step: exp01's on the AMD (960 s), exp02's only run (660 s)
     assert rows[0].latest == (960, "AMD EPYC, 2 cores")
@@ -197,7 +197,7 @@ def test_a_reference_json_puts_the_sources_numbers_beside_ours(
 
 
 def test_targets_keep_the_digits_the_source_gives() -> None:
-    assert [report.percent(t) for t in (0.74, 0.9905, 0.994, 0.62)] == [
+    assert [steps.percent(t) for t in (0.74, 0.9905, 0.994, 0.62)] == [
         "74%", "99.05%", "99.4%", "62%"]
 
 
@@ -214,7 +214,7 @@ def test_rows_name_the_backend_and_device_of_their_runs(tmp_path: Path) -> None:
     # one platform a row (the newest run's among equals); the others' runs are under it
     assert row.platforms == ["tensorflow · CPU"]
     assert sorted(platform(r) for _, r in row.earlier) == ["jax · NVIDIA H200", "torch · CPU"]
-    assert "| tensorflow · CPU |" in report.render([row])
+    assert "| tensorflow · CPU |" in steps.render([row])
 
 
 def test_other_backends_runs_of_the_recipe_sit_beside_the_rows(filled: Path) -> None:

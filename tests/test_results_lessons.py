@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from common import results
 from common.records.store import write_record
 from common.reports import lessons as results_lessons
 from common.reports import report as results_report
+from common.reports.sections import SECTIONS, by_section
 from tests.run_records import eval_record, train_record
 
 
@@ -49,7 +52,8 @@ def test_the_architectures_table_shows_cost_and_speed_beside_accuracy(tmp_path: 
     add_run(tmp_path, "arch02_inception", "i", 0.8, forward_flops=163_091_456,
             train_seconds=100.0, epochs_run=6)
     add_run(tmp_path, "exp01_baseline", "e", 0.74)
-    sections = dict(results_report.by_section(results.collect(tmp_path)))
+    sections = {section.key: group
+                for section, group in by_section(results.collect(tmp_path))}
     assert [r.experiment for r in sections["arch"]] == ["arch02_inception"]
     assert [r.experiment for r in sections["cifar10"]] == ["exp01_baseline"]  # not the steps
     text = results_report.render_datasets(results.collect(tmp_path))
@@ -80,8 +84,26 @@ def test_a_tables_experiments_without_runs_are_named_under_it(tmp_path: Path) ->
     add_run(tmp_path, "exp01_baseline", "a", 0.75)
     add_run(tmp_path, "transfer02_scratch", "b", 0.6, "cifar10_vehicles", 25)
     rows = results.collect(tmp_path)
-    waiting = results_report.not_run_yet("cifar10", rows)
+    waiting = results_report.not_run_yet(SECTIONS["cifar10"], rows)
     assert "`exp08_wide_residual` (one GPU · 2 min)" in waiting
     assert "exp01_baseline" not in waiting and "arch01_vgg" not in waiting  # run; a lesson
-    assert "`transfer05_imagenet`" in results_report.not_run_yet("transfer", rows)
-    assert "transfer02_scratch" not in results_report.not_run_yet("transfer", rows)
+    assert "`transfer05_imagenet`" in results_report.not_run_yet(SECTIONS["transfer"], rows)
+    assert "transfer02_scratch" not in results_report.not_run_yet(SECTIONS["transfer"], rows)
+
+
+def test_a_lesson_is_one_section_declared_in_one_place(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new lesson's rows get their own table from its Section alone: no report code
+    names it."""
+    from common.reports import sections
+    from common.reports.section import Section
+    from common.reports.steps import render
+
+    lesson = Section("toy", "A toy lesson", render,
+                     lambda rows, charts, devices: "(its charts)\n", family="exp",
+                     per_class=False, curves=False)
+    monkeypatch.setitem(sections.SECTIONS, "toy", lesson)
+    add_run(tmp_path, "exp01_baseline", "e", 0.74)
+    text = results_report.render_datasets(results.collect(tmp_path))
+    assert "### A toy lesson" in text and "(its charts)" in text
+    assert "### CIFAR-10" not in text  # the lesson claimed the row

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common.basics.markdown import table
-from common.reports.lessons import section_of
 from common.reports.row import Row
+from common.reports.sections import section_of
 
 GPU_ROUNDS = "gpu"  # the folder of results/ that holds the GPU rounds
 

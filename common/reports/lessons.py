@@ -1,36 +1,22 @@
 """The results of the decks' other lessons, each as its question asks for them: the
 architectures side by side at one budget (cost and speed beside accuracy), transfer
-learning as accuracy against labels per class, XOR with its loss curves.
+learning as accuracy against labels per class, XOR with its loss curves, the NumPy
+networks with their charts.
 
-A row belongs to a lesson by its experiment's family (the letters its name starts with);
-every other row to its dataset's table (``reports.report``)."""
+Each lesson is a ``Section`` in ``SECTIONS`` below; a row belongs to a lesson by its
+experiment's family (the letters its name starts with), every other row to its dataset's
+table (``reports.sections``). A new lesson adds its section here and nothing elsewhere."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from common.basics import plots
 from common.basics.markdown import accuracy_cell, minutes, table
 from common.reports.row import Row
-
-LESSONS = {
-    "arch": "The classic architectures at an equal budget (CIFAR-10)",
-    "transfer": "Transfer learning: CIFAR-10's animals, then its vehicles with few labels",
-    "xor": "XOR from scratch",
-    "scratch": "From scratch (NumPy): the networks of Deep Learning from Scratch on MNIST",
-}
-
-
-def section_of(row: Row) -> str:
-    """The lesson a row belongs to, else its dataset."""
-    return section_for(row.experiment, row.dataset)
-
-
-def section_for(experiment: str, dataset: str) -> str:
-    family = re.match(r"[a-z]+", experiment)
-    return family.group() if family and family.group() in LESSONS else dataset
+from common.reports.section import Section
+from common.reports.steps import render, steps_chart
 
 
 def render_architectures(rows: Sequence[Row]) -> str:
@@ -124,3 +110,27 @@ def loss_curve_links(rows: Sequence[Row], charts: str) -> str:
     links = [f"![{row.experiment}]({charts}{link.removesuffix('.json')}.curves.png)"
              for row in rows for link in row.backlinks[-1:] if "/train-" in link]
     return "\n".join(links) + ("\n" if links else "")
+
+
+SECTIONS = (
+    Section("arch", "The classic architectures at an equal budget (CIFAR-10)",
+            render_architectures,
+            lambda rows, charts, devices: "![test accuracy of each architecture]"
+                                          f"({charts}steps-arch.png)\n",
+            draw=lambda rows, folder: steps_chart(rows, folder / "steps-arch.png"),
+            family="arch", per_class=False),
+    Section("transfer",
+            "Transfer learning: CIFAR-10's animals, then its vehicles with few labels",
+            render_transfer,
+            lambda rows, charts, devices: "![test accuracy against labels a class]"
+                                          f"({charts}transfer.png)\n",
+            draw=lambda rows, folder: transfer_chart(rows, folder / "transfer.png"),
+            family="transfer", per_class=False, curves=False),
+    Section("xor", "XOR from scratch", render,
+            lambda rows, charts, devices: loss_curve_links(rows, charts),
+            family="xor", per_class=False, curves=False),
+    Section("scratch",
+            "From scratch (NumPy): the networks of Deep Learning from Scratch on MNIST",
+            render_scratch, lambda rows, charts, devices: scratch_chart_links(charts),
+            draw=draw_scratch_charts, family="scratch", per_class=False, curves=False),
+)

@@ -3,150 +3,50 @@ the README sections they are written into (``python -m common.results`` calls th
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
 from common.basics import plots
 from common.basics.files import write_text_atomic
-from common.basics.markdown import accuracy_cell, minutes, table
 from common.config.registry import experiment_names, find_experiment
-from common.data.datasets import DATASETS
 from common.reports.details import render_by_backend, render_per_class, render_references
-from common.reports.lessons import (
-    LESSONS,
-    draw_scratch_charts,
-    loss_curve_links,
-    render_architectures,
-    render_scratch,
-    render_transfer,
-    scratch_chart_links,
-    section_for,
-    section_of,
-    transfer_chart,
-)
-from common.reports.recipes import ours, render_slides_beside
 from common.reports.row import Row
 from common.reports.runs import render_earlier, render_replications
-
-
-def series_line(rows: Sequence[Row]) -> str:
-    """The whole series' training time, and the machines it was measured on: averaged over
-    each step's seeds, and the newest run of each step (the current code's speed)."""
-    machines = sorted({m for r in rows if r.train_seconds for m in r.machines})
-    latest = [r.latest for r in rows if r.latest]
-    newest = (f" The newest run of each step: **{sum(s for s, _ in latest) / 60:.1f} min** "
-              f"(on {'; '.join(sorted({m for _, m in latest}))})." if latest else "")
-    return (f"Whole series, one run of each step: **{series_minutes(rows):.1f} min** of "
-            f"training, each step's mean over its seeds (on "
-            f"{'; '.join(machines) or 'an unrecorded machine'}).{newest}")
-
-
-def series_minutes(rows: Sequence[Row]) -> float:
-    """Training time of the whole series: each experiment's mean over its seeds."""
-    return sum(statistics.fmean(r.train_seconds) for r in rows if r.train_seconds) / 60
-
-
-def render(rows: Sequence[Row]) -> str:
-    """The comparison as a Markdown table."""
-    return table(
-        ["experiment", "idea", "target", "test accuracy", "met", "parameters", "epochs",
-         "training time", "made for", "backend · device", "data", "date"],
-        [[row.experiment, row.idea or "—", percent(row.target) if row.target else "—",
-          accuracy_cell(row.accuracies) + row.precision_mark,
-          {True: "yes", False: "**no**", None: "—"}[row.met],
-          f"{row.params:,}" if row.params else "—", ", ".join(map(str, row.epochs)) or "—",
-          minutes(row.train_seconds) + row.time_note,
-          row.budget or "—",
-          "; ".join(row.platforms) or "—", row.data, row.date]
-         for row in rows])
-
-
-def percent(fraction: float) -> str:
-    """A target as the source states it: 0.74 -> 74%, 0.9905 -> 99.05%."""
-    return f"{fraction * 100:.2f}".rstrip("0").rstrip(".") + "%"
-
-
-def by_section(rows: Sequence[Row]) -> list[tuple[str, list[Row]]]:
-    """The rows of each table: CIFAR-10 (the series) first, then the other datasets as
-    DATASETS lists them, then the lessons (``reports.lessons``)."""
-    order = [*DATASETS, *LESSONS]
-    names = sorted({section_of(r) for r in rows}, key=lambda n: order.index(n) if n in order
-                   else len(order))
-    return [(name, [r for r in rows if section_of(r) == name]) for name in names]
-
-
-def _title(section: str) -> str:
-    return (DATASETS[section].title if section in DATASETS
-            else LESSONS.get(section, section))
-
-
-def _chart_name(section: str) -> str:
-    return {"cifar10": "steps.png", "transfer": "transfer.png"}.get(
-        section, f"steps-{section}.png")
-
-
-def _section(section: str, group: list[Row], charts: str, devices: str,
-             waiting: str = "") -> str:
-    """A table's section: its table, what has not run yet (``waiting``), its chart."""
-    if section == "arch":
-        return (f"{render_architectures(group)}{waiting}\n"
-                f"![test accuracy of each architecture]({charts}{_chart_name(section)})\n")
-    if section == "transfer":
-        return (f"{render_transfer(group)}{waiting}\n"
-                f"![test accuracy against labels a class]({charts}{_chart_name(section)})\n")
-    if section == "xor":
-        return f"{render(group)}{waiting}\n{loss_curve_links(group, charts)}"
-    if section == "scratch":
-        return f"{render_scratch(group)}{waiting}\n{scratch_chart_links(charts)}"
-    beside = render_slides_beside(group)
-    series = f"{series_line(ours(group))}\n\n" if section == "cifar10" else ""
-    if section == "cifar10" and devices:
-        series += ("The same steps on a GPU (`.ci/gpu-round.sh` trains them on a lent GPU and "
-                   f"brings the records back to [{charts}gpu/]({charts}gpu/)), beside the "
-                   f"table's own:\n\n{devices}\n")
-    return (f"{render(ours(group))}{waiting}\n{beside}{series}"
-            f"![test accuracy of each step]({charts}{_chart_name(section)})\n")
+from common.reports.section import Section
+from common.reports.sections import by_section, section_for
 
 
 def render_datasets(rows: Sequence[Row], charts: str = "", heading: str = "###",
                     devices: str = "") -> str:
-    """One table per dataset and lesson; CIFAR-10's with the series line and the
-    ``devices`` table (``reports.devices``); each with its chart (``charts``: the chart
-    links' folder)."""
-    return "\n".join(f"{heading} {_title(name)}\n\n"
-                      f"{_section(name, group, charts, devices, not_run_yet(name, rows))}"
-                      for name, group in by_section(rows))
+    """One table per section (``reports.sections``: each dataset, each lesson), with what
+    has not run yet and its charts (``charts``: the chart links' folder); the series'
+    dataset's with the ``devices`` table (``reports.devices``)."""
+    return "\n".join(f"{heading} {section.title}\n\n{section.table(group)}"
+                     f"{not_run_yet(section, rows)}\n{section.after(group, charts, devices)}"
+                     for section, group in by_section(rows))
 
 
-def not_run_yet(section: str, rows: Sequence[Row]) -> str:
+def not_run_yet(section: Section, rows: Sequence[Row]) -> str:
     """The experiments of ``section`` in this checkout that no row comes from, with the
     budget each was made for: a line under the table, '' when there are none."""
     shown = {row.experiment.rsplit("-", 1)[0] for row in rows}
     waiting = [f"`{name}`" + (f" ({settings.budget})" if settings.budget else "")
                for name in experiment_names() if name not in shown
                and section_for(name, (settings := find_experiment(name).settings).dataset)
-               == section]
+               is section]
     return f"\nNot run yet: {', '.join(waiting)}.\n" if waiting else ""
 
 
 def write_readme(rows: Sequence[Row], results_dir: Path, devices: str = "") -> Path:
     sections = by_section(rows)
     for section, group in sections:
-        if section == "transfer":
-            transfer_chart(group, results_dir / _chart_name(section))
-        elif section == "scratch":
-            draw_scratch_charts(group, results_dir)
-        elif section != "xor":
-            steps = ours(group)
-            plots.steps_chart([r.experiment for r in steps], [r.accuracies for r in steps],
-                              [r.target for r in steps], results_dir / _chart_name(section),
-                              [r.target_source for r in steps])
-    per_class = "\n".join(f"### {_title(section)}\n\n{render_per_class(group)}"
-                           for section, group in sections if section not in LESSONS)
+        if section.draw is not None:
+            section.draw(group, results_dir)
+    per_class = "\n".join(f"### {section.title}\n\n{render_per_class(group)}"
+                          for section, group in sections if section.per_class)
     curves_png = plots.validation_curves(  # a panel per table; transfer's are too many
-        {_title(section): {r.experiment: r.val_curve for r in group if r.val_curve}
-         for section, group in sections if section not in ("transfer", "xor", "scratch")},
+        {section.title: {r.experiment: r.val_curve for r in group if r.val_curve}
+         for section, group in sections if section.curves},
         results_dir / "validation_curves.png")
     by_backend, references = render_by_backend(rows), render_references(rows)
     sources = "\n".join(f"- {row.experiment}: " + ", ".join(
