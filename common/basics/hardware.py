@@ -53,3 +53,9 @@ def environment() -> dict:
                      "platform": host.platform()},
         "versions": versions,
     }
+
+
+def machine_name(hardware: dict) -> str:
+    """A record's machine as every table names it: 'AMD EPYC, 2 cores', then its GPUs."""
+    gpus = ", ".join(hardware.get("gpus") or [])
+    return f"{hardware['cpu']}, {hardware['cores']} cores" + (f", {gpus}" if gpus else "")

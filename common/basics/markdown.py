@@ -1,4 +1,5 @@
-"""Markdown tables and the cells reports share: the one way every report writes them."""
+"""Markdown tables and the cells reports share (durations, accuracies): the one way every
+report writes them."""
 
 from __future__ import annotations
 
@@ -21,6 +22,20 @@ def minutes(seconds: float | Sequence[float] | None) -> str:
         return "—"
     mean = statistics.fmean(seconds) if isinstance(seconds, Sequence) else seconds
     return f"{mean / 60:.1f} min"
+
+
+def seconds_or_minutes(seconds: Sequence[float]) -> str:
+    """A mean duration in seconds under two minutes, else in minutes; '—' for none."""
+    if not seconds:
+        return "—"
+    mean = statistics.fmean(seconds)
+    return f"{mean:.1f} s" if mean < 120 else minutes(mean)
+
+
+def hours_and_minutes(seconds: float) -> str:
+    """A long duration as a person says it: '10 h 02 min', '35 min'."""
+    hours, whole_minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {whole_minutes:02d} min" if hours else f"{whole_minutes} min"
 
 
 def accuracy_cell(accuracies: Sequence[float], span: bool = True) -> str:

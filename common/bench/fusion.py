@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from common.basics.hardware import machine_name
 from common.basics.markdown import table
 from common.bench import measure
 from common.config.registry import Experiment, find_experiment
@@ -72,8 +73,7 @@ def render(record: dict) -> str:
     """The rows side by side, with each K's speed-up over one call a step."""
     one = {r["experiment"]: r["ms_per_step"] for r in record["rows"]
            if r["steps_per_call"] == 1}
-    device = ", ".join(record["hardware"]["gpus"]) or (
-        f"{record['hardware']['cpu']}, {record['hardware']['cores']} cores")
+    device = ", ".join(record["hardware"]["gpus"]) or machine_name(record["hardware"])
     return (f"{record['versions']['backend']} on {device}; {record['images']} training "
             f"images an epoch, the fastest of {record['timed_runs']} epochs after a "
             "compiling one.\n\n" + table(

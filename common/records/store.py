@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from common.basics.files import write_json_atomic
-from common.basics.hardware import environment
+from common.basics.hardware import environment, machine_name
 from common.basics.provenance import command_line, git_commit, now_iso
 from common.records.upgrade import upgraded
 
@@ -90,9 +90,7 @@ def wall_seconds(train: dict) -> float:
 
 
 def machine(train: dict) -> str:
-    hardware = train["hardware"]
-    gpus = ", ".join(hardware["gpus"])
-    return f"{hardware['cpu']}, {hardware['cores']} cores" + (f", {gpus}" if gpus else "")
+    return machine_name(train["hardware"])
 
 
 def platform(train: dict) -> str:

@@ -65,7 +65,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
         last_test = max((test for test, _ in pairs), key=lambda t: t["finished"])
         seeds = by_seed(pairs)
         rows.append(Row(
-            experiment=name,
+            experiment=name, step=experiment,
             idea=_described(experiment, runs, "idea", ""),
             target=_described(experiment, runs, "target", None),
             target_source=_described(experiment, runs, "target_source", "the slides"),

@@ -8,11 +8,10 @@ replaces the main table's row (whose .h5 is the one in saved_models/).
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.basics.markdown import table
+from common.basics.markdown import seconds_or_minutes, table
 from common.reports.row import Row
 from common.reports.sections import section_of
 
@@ -23,14 +22,6 @@ def rounds_in(results_dir: Path) -> list[Path]:
     """The GPU rounds' folders under ``results_dir``, oldest first (their names sort)."""
     folder = Path(results_dir) / GPU_ROUNDS
     return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-
-
-def duration(seconds: Sequence[float]) -> str:
-    """Mean training time: seconds under two minutes, else minutes; '—' for none."""
-    if not seconds:
-        return "—"
-    mean = statistics.fmean(seconds)
-    return f"{mean:.1f} s" if mean < 120 else f"{mean / 60:.1f} min"
 
 
 def _accuracy(row: Row | None) -> str:
@@ -50,11 +41,11 @@ def render_devices(rows: Sequence[Row], rounds: dict[str, list[Row]]) -> str:
         header += [f"{name}: training time", "test accuracy", "backend · device"]
     lines = []
     for row in shown:
-        cells = [row.experiment, duration(row.train_seconds), _accuracy(row),
+        cells = [row.experiment, seconds_or_minutes(row.train_seconds), _accuracy(row),
                  "; ".join(row.platforms) or "—"]
         for got in by_round.values():
             gpu = got.get(row.experiment)
-            cells += ([duration(gpu.train_seconds), _accuracy(gpu),
+            cells += ([seconds_or_minutes(gpu.train_seconds), _accuracy(gpu),
                        "; ".join(gpu.platforms) or "—"] if gpu else ["—", "—", "—"])
         lines.append(cells)
     return table(header, lines)

@@ -76,10 +76,9 @@ def budgets(rows: Sequence[Row]) -> list[int]:
 def methods(rows: Sequence[Row]) -> dict[str, list[Row]]:
     """The label-budget rows of each method (experiment), in the order names sort."""
     out: dict[str, list[Row]] = {}
-    for row in sorted(rows, key=lambda r: (r.experiment.rsplit("-", 1)[0],
-                                           r.labels_per_class or 0)):
+    for row in sorted(rows, key=lambda r: (r.step, r.labels_per_class or 0)):
         if row.labels_per_class:
-            out.setdefault(row.experiment.rsplit("-", 1)[0], []).append(row)
+            out.setdefault(row.step, []).append(row)
     return out
 
 

@@ -29,7 +29,7 @@ def render_datasets(rows: Sequence[Row], charts: str = "", heading: str = "###",
 def not_run_yet(section: Section, rows: Sequence[Row]) -> str:
     """The experiments of ``section`` in this checkout that no row comes from, with the
     budget each was made for: a line under the table, '' when there are none."""
-    shown = {row.experiment.rsplit("-", 1)[0] for row in rows}
+    shown = {row.step for row in rows}
     waiting = [f"`{name}`" + (f" ({settings.budget})" if settings.budget else "")
                for name in experiment_names() if name not in shown
                and section_for(name, (settings := find_experiment(name).settings).dataset)

@@ -34,6 +34,9 @@ class Row:
     forward_flops: int | None = None  # one image, as the saved model predicts it
     images_per_second: float | None = None  # the latest run's training rate
     labels_per_class: int | None = None  # a label budget's row (transfer learning)
+    # the experiment whose runs the row holds (its folder); ``experiment`` is the row's
+    # name, which adds its variant and label budget (transfer02_scratch-25)
+    step: str = ""
     budget: str | None = None  # what the recipe was made for (Settings.budget)
     # seeds run more than once: seed -> [(test accuracy, machine, date)] of each run
     replications: dict = field(default_factory=dict)

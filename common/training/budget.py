@@ -11,7 +11,8 @@ from pathlib import Path
 
 import keras
 
-from common.basics.hardware import accelerators, cpu_name
+from common.basics.hardware import accelerators, cpu_name, machine_name
+from common.basics.markdown import hours_and_minutes
 from common.models.flops import training_flops
 from common.records.store import read_records
 
@@ -24,11 +25,6 @@ def measured_rate(results_dir: Path) -> float | None:
              and not r["hardware"]["gpus"] and r["hardware"]["cpu"] == cpu_name()
              and r["hardware"]["cores"] == os.cpu_count() and not r.get("members")]
     return statistics.median(rates) if rates else None
-
-
-def duration(seconds: float) -> str:
-    hours, minutes = divmod(round(seconds / 60), 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def gpu_recipe_on_a_cpu(budget: str | None) -> bool:
@@ -44,12 +40,13 @@ def cpu_estimate(name: str, budget: str | None, network: keras.Model, images: in
         return None
     flops = training_flops(network, images)
     rate = measured_rate(results_dir)
-    where = f"{cpu_name()}, {os.cpu_count()} cores"
+    where = machine_name({"cpu": cpu_name(), "cores": os.cpu_count(), "gpus": []})
     if rate is None:
         return (f"note: {name} was made for {budget} and this machine has none: "
                 f"{flops / 1e15:.2f} PFLOP of training, and no recorded run here to time them "
                 f"by ({where}). It runs anyway.")
     return (f"note: {name} was made for {budget} and this machine has none: "
             f"{flops / 1e15:.2f} PFLOP of training at the {rate / 1e9:.0f} GFLOP/s this "
-            f"machine's recorded runs reached ({where}) is about {duration(flops / rate)}. "
+            f"machine's recorded runs reached ({where}) is about "
+            f"{hours_and_minutes(flops / rate)}. "
             f"It runs anyway (Ctrl-C stops it; the same command resumes).")
