@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from common.basics.files import sha256_of
-from common.config.settings import RunOptions
+from common.config.run_options import RunOptions
 from common.models.ensemble import MOVES, averaged_ensemble
 from common.training import ensembles as ensemble_training
 from common.training.ensembles import finished_member, train_ensemble_main

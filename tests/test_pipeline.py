@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.config.settings import RunOptions, Settings
+from common.config.run_options import RunOptions
+from common.config.settings import Settings
 from common.data.datasets import CIFAR10
 from common.data.loading import Splits
 from common.data.pipeline import EpochShuffledBatches, split

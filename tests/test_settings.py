@@ -19,7 +19,8 @@ import common.training.setup as setup
 import common.training.train as training
 from common.basics.options import add_options, option
 from common.config.registry import experiment_names, find_experiment
-from common.config.settings import RunOptions, Settings, parse
+from common.config.run_options import RunOptions, parse
+from common.config.settings import Settings
 from experiments.exp01_baseline.model import build_model as build_exp01
 from experiments.exp01_baseline.train import SETTINGS as EXP01
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from common.basics.errors import ModelFileError
-from common.config.settings import parse
+from common.config.run_options import parse
 from common.data.datasets import ANIMALS, CIFAR10, VEHICLES
 from common.data.loading import Splits, labelled_per_class, subset
 from common.evaluation.evaluate import evaluate_main

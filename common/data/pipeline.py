@@ -21,7 +21,8 @@ from common.data.loading import Splits, labelled_per_class, one_hot, scale, trai
 if TYPE_CHECKING:  # for annotations only: TensorFlow is imported where it is used
     import tensorflow as tf
 
-    from common.config.settings import RunOptions, Settings
+    from common.config.run_options import RunOptions
+    from common.config.settings import Settings
 
 
 FLIP_KEY = 2**32 - 1  # the random key of the images' first sides (epochs count from 0)

@@ -21,7 +21,8 @@ from common.basics.errors import exit_on_user_error
 from common.basics.options import add_options, option
 from common.basics.paths import MODELS_DIR, RESULTS_DIR, relative
 from common.basics.provenance import stamp
-from common.config.settings import Settings, recipe_option
+from common.config.run_options import recipe_option
+from common.config.settings import Settings
 from common.data.datasets import get_dataset
 from common.data.loading import Splits, load, scale
 from common.models.precision import PRECISIONS, resolve_precision

@@ -21,7 +21,7 @@ from common.basics.files import atomic_path
 from common.basics.options import add_options, from_args
 from common.basics.paths import MODELS_DIR, relative
 from common.basics.provenance import git_commit
-from common.config.settings import recipe_option
+from common.config.run_options import recipe_option
 from common.data.datasets import get_dataset
 from common.data.loading import load, scale
 from common.evaluation.evaluate import evaluate, record_test

@@ -27,7 +27,8 @@ from common.basics.files import sha256_of
 from common.basics.paths import REPO_ROOT, relative
 from common.basics.provenance import git_commit, stamp
 from common.config.registry import find_experiment
-from common.config.settings import RunOptions, Settings, parse
+from common.config.run_options import RunOptions, parse
+from common.config.settings import Settings
 from common.data.datasets import get_dataset
 from common.data.loading import load
 from common.data.pipeline import split

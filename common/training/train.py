@@ -24,14 +24,8 @@ import numpy as np
 from common.basics.errors import UserError, exit_on_user_error
 from common.basics.paths import relative
 from common.basics.provenance import git_commit
-from common.config.settings import (
-    KEPT,
-    RunOptions,
-    Settings,
-    earlier_values,
-    parse,
-    recipe_fields,
-)
+from common.config.run_options import RunOptions, parse
+from common.config.settings import KEPT, Settings, earlier_values, recipe_fields
 from common.data.datasets import get_dataset
 from common.data.loading import Splits, load
 from common.data.pipeline import EpochShuffledBatches, split
