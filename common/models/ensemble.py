@@ -89,3 +89,8 @@ def averaged_ensemble(members: Sequence[keras.Model], name: str, mirrored: bool 
         elif layer.name in matrices:
             layer.set_weights([matrices[layer.name]])
     return model
+
+
+def mirror_averaged(model: keras.Model) -> bool:
+    """Whether ``model`` (an ``averaged_ensemble``) averages each image with its mirror."""
+    return any(layer.name.endswith("mirror_reverse") for layer in model.layers)

@@ -32,6 +32,7 @@ from common.config.settings import Settings
 from common.data.datasets import get_dataset
 from common.data.loading import load
 from common.data.pipeline import split
+from common.models.ensemble import mirror_averaged
 from common.models.flops import forward_flops, training_flops
 from common.records.export import save_model, saved_file
 from common.records.model_io import load_h5
@@ -150,7 +151,7 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     first = records[0]
     members_seconds = round(sum(wall_seconds(r) for r in records), 1)  # the training time
     described = {**first["settings"], "members": count, "member": member,
-                 "mirror_averaged": True}
+                 "mirror_averaged": mirror_averaged(model)}
     out = write_record(run.results_dir, name, f"train-{stamp()}-seed{run.seed}", new_record(
         "train", commit, experiment=name, idea=settings.idea, target=settings.target,
         seed=run.seed, data=first["data"], settings=described,
@@ -167,8 +168,8 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
                   "model_sha256": r["model_sha256"], "record": relative(r["_path"])}
                  for r, path in zip(records, paths, strict=True)],
         started=first["started"], **saved_file(model_path)))
-    print(f"\nsaved {relative(model_path)} ({count} members, each image and its mirror "
-          f"image) and {relative(out)}")
+    views = "each image and its mirror image" if mirror_averaged(model) else "each image"
+    print(f"\nsaved {relative(model_path)} ({count} members, {views}) and {relative(out)}")
     model_option = "" if stem == name else f" --model {relative(model_path)}"
     print(f"next: python -m experiments.{name}.test{model_option}")
     return json.loads(out.read_text())
