@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common.basics.markdown import table
-from common.records.store import read_records
+from common.records.store import by_model, read_records
+from common.reports.row import MET, target_met
 
 
 def summary(results_dir: Path) -> str:
     """One line a step: the newest test of each experiment, joined to its training run."""
     records = read_records(results_dir)
-    trains = {r["model_sha256"]: r for r in records if r["kind"] == "train"}
+    trains = by_model(records)
     tests = {r["experiment"]: r for r in records if r["kind"] == "test"}  # newest wins
     busy = {}
     for path in sorted(Path(results_dir).glob("series-*.json")):
@@ -29,7 +30,7 @@ def summary(results_dir: Path) -> str:
     for name, test in tests.items():
         train = trains.get(test["model_sha256"], {})
         target = train.get("target")
-        met = "—" if target is None else "yes" if test["test_accuracy"] >= target else "**no**"
+        met = MET[target_met(test["test_accuracy"], target)]
         settings = train.get("settings", {})
         lines.append([name, f"{test['test_accuracy']:.2%}",
                       "—" if target is None else f"{target:.0%}", met,

@@ -82,6 +82,12 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def by_model(records: list[dict]) -> dict[str, dict]:
+    """The train record of each saved .h5, by the file's SHA-256: the key a test record
+    names the model it evaluated by, so every test is joined to its training run here."""
+    return {r["model_sha256"]: r for r in records if r["kind"] == "train"}
+
+
 # How a (read) train record is shown wherever it is shown
 
 def wall_seconds(train: dict) -> float:

@@ -11,7 +11,14 @@ from pathlib import Path
 from common.basics.paths import RESULTS_DIR
 from common.config.registry import EXPERIMENTS_DIR, experiment_names, find_experiment
 from common.records.recipes import default_recipe, differences, recipe_id
-from common.records.store import machine, platform, read_history, read_records, wall_seconds
+from common.records.store import (
+    by_model,
+    machine,
+    platform,
+    read_history,
+    read_records,
+    wall_seconds,
+)
 from common.reports.row import SHARED_BELOW, Row
 
 
@@ -31,7 +38,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
     """One row per experiment (and per named variant and label budget): the runs of the
     recipe its code defines today, a seed counted once (the mean of its runs)."""
     records = read_records(results_dir)
-    trains = {r["model_sha256"]: r for r in records if r["kind"] == "train"}
+    trains = by_model(records)
     shown: dict[tuple[str, str], dict] = {}  # the evaluation each model is shown by
     for r in records:  # oldest first, so later evaluations of a model win
         if r["kind"] == "test":

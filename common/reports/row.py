@@ -82,4 +82,13 @@ class Row:
 
     @property
     def met(self) -> bool | None:
-        return None if self.target is None else self.mean >= self.target
+        return target_met(self.mean, self.target)
+
+
+def target_met(accuracy: float, target: float | None) -> bool | None:
+    """Whether ``accuracy`` reaches ``target``; None where there is no target. The one
+    meaning of "met" in every table (the steps', a series', a GPU round's)."""
+    return None if target is None else accuracy >= target
+
+
+MET = {True: "yes", False: "**no**", None: "—"}  # how a table says it

@@ -14,6 +14,7 @@ from common.basics import plots
 from common.basics.files import write_text_atomic
 from common.basics.markdown import minutes, table
 from common.records.store import machine, platform
+from common.reports.row import MET
 
 
 def _gpu_busy(step: dict) -> float | None:
@@ -31,7 +32,7 @@ def render(record: dict, name: str) -> str:
         ["step", "target", "test accuracy", "met", "time to target", "training time",
          "training FLOPs", "precision", "GPU busy (mean)"],
         [[step["experiment"], "—" if step["target"] is None else f"{step['target']:.0%}",
-          f"{step['test_accuracy']:.2%}", "yes" if step["met"] else "**no**",
+          f"{step['test_accuracy']:.2%}", MET[step["met"]],
           minutes(step["time_to_target_seconds"]), minutes(step["train_seconds"]),
           "—" if step.get("train_flops") is None else f"{step['train_flops'] / 1e15:.2f} PFLOP",
           step.get("precision") or "—",  # trained and tested in (--precision auto)

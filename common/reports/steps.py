@@ -10,7 +10,7 @@ from pathlib import Path
 from common.basics import plots
 from common.basics.markdown import accuracy_cell, minutes, table
 from common.reports.recipes import ours
-from common.reports.row import Row
+from common.reports.row import MET, Row
 
 
 def series_line(rows: Sequence[Row]) -> str:
@@ -37,7 +37,7 @@ def render(rows: Sequence[Row]) -> str:
          "training time", "made for", "backend · device", "data", "date"],
         [[row.experiment, row.idea or "—", percent(row.target) if row.target else "—",
           accuracy_cell(row.accuracies) + row.precision_mark,
-          {True: "yes", False: "**no**", None: "—"}[row.met],
+          MET[row.met],
           f"{row.params:,}" if row.params else "—", ", ".join(map(str, row.epochs)) or "—",
           minutes(row.train_seconds) + row.time_note,
           row.budget or "—",
