@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,29 @@ def test_the_time_is_an_idle_machines_a_timing_run_stands_in_for_shared_runs(
     run("s6", 6, 0.9)  # a full run that had the machine: its own time
     exp01 = results.collect(filled)[0]
     assert exp01.train_seconds == [960.0] and exp01.time_note == ""
+
+
+def test_a_run_bound_to_one_core_had_the_machine_when_nothing_else_ran() -> None:
+    """exp00 at batch 4 uses 74% of two idle cores: the machine's busy time, not the run's
+    own share, tells an idle machine from a shared one."""
+    from common.reports.row import had_the_machine
+
+    assert had_the_machine({"cpu_share": 0.74, "others_share": 0.03}) is True
+    assert had_the_machine({"cpu_share": 0.74, "others_share": 0.35}) is False
+    assert had_the_machine({"cpu_share": 0.74}) is False  # no busy time kept: its share
+    assert had_the_machine({"cpu_share": 0.9, "others_share": 0.3}) is True
+    assert had_the_machine({}) is None
+
+
+def test_an_epoch_keeps_what_every_process_on_the_machine_used() -> None:
+    from common.basics.hardware import machine_busy_seconds
+    from common.records.store import cpu_use
+
+    if machine_busy_seconds() is None:
+        pytest.skip("no /proc/stat here")
+    start = machine_busy_seconds()
+    sum(i * i for i in range(3_000_000))  # some work of this process
+    assert machine_busy_seconds() > start
+    use = cpu_use({"seconds": [2.0], "cpu_seconds": [1.0], "machine_cpu_seconds": [1.5]})
+    assert use["others_share"] == pytest.approx(0.5 / (2.0 * len(os.sched_getaffinity(0))),
+                                                abs=1e-3)

@@ -38,6 +38,18 @@ def accelerators() -> list[str]:
     return []
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds every process on this machine has used since boot, steal time included
+    (Linux's /proc/stat: the cores another VM took count as busy); None where unknown."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def environment() -> dict:
     """Hardware and library versions of this process."""
     import keras

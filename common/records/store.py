@@ -69,13 +69,18 @@ def read_history(path: Path) -> dict[str, list[float]]:
 
 
 def cpu_use(history: dict[str, list[float]]) -> dict:
-    """The process's CPU seconds over the epochs and the share of the machine's cores they
-    are (``common.training.callbacks.EpochStats``); {} for a history from before they were kept."""
+    """The process's CPU seconds over the epochs, the share of the machine's cores they
+    are, and the share other processes took (``common.training.callbacks.EpochStats``);
+    {} for a history from before they were kept."""
     if "cpu_seconds" not in history:
         return {}
     cpu, wall = sum(history["cpu_seconds"]), sum(history["seconds"])
-    return {"cpu_seconds": round(cpu, 1),
-            "cpu_share": round(cpu / (wall * usable_cores()), 3) if wall else None}
+    use = {"cpu_seconds": round(cpu, 1),
+           "cpu_share": round(cpu / (wall * usable_cores()), 3) if wall else None}
+    if "machine_cpu_seconds" in history and wall:  # what every other process took
+        others = sum(history["machine_cpu_seconds"]) - cpu
+        use["others_share"] = round(max(others, 0.0) / (wall * usable_cores()), 3)
+    return use
 
 
 def usable_cores() -> int:

@@ -19,7 +19,7 @@ from common.records.store import (
     read_records,
     wall_seconds,
 )
-from common.reports.row import SHARED_BELOW, Row
+from common.reports.row import Row, had_the_machine
 
 
 def _described(experiment: str, runs: list[dict], key: str, default: object) -> object:
@@ -104,7 +104,7 @@ def collect(results_dir: Path = RESULTS_DIR) -> list[Row]:
             test_precisions=sorted({t["precision"] for t, _ in pairs}),
             recipe=current["recipe"] if current else None,
             todays_recipe=todays,
-            cpu_shares=[r.get("cpu_share") for r in runs],
+            had_machine=[had_the_machine(r) for r in runs],
         ))
     return rows
 
@@ -115,10 +115,10 @@ def training_time(runs: list[dict], others: list[dict], current: dict | None
     its cores), else a timing run's (the same recipe for fewer epochs, on the full data,
     with the machine to itself: its mean epoch × the recipe's epochs, said as such), else
     every run's, as recorded (marked where a run is known to have shared its cores)."""
-    alone = [r for r in runs if (r.get("cpu_share") or 0) >= SHARED_BELOW]
+    alone = [r for r in runs if had_the_machine(r)]
     if alone:
         return [wall_seconds(r) for r in alone], None
-    timing = [r for r in others if current and (r.get("cpu_share") or 0) >= SHARED_BELOW
+    timing = [r for r in others if current and had_the_machine(r)
               and not r["data"].get("limit") and differences(r, current) == ["epochs"]]
     if runs and timing:
         epochs = runs[-1]["epochs_run"]

@@ -45,7 +45,7 @@ class Row:
     recipe: dict | None = None  # the row's recipe (a train record's "recipe")
     # each run's share of the machine's cores (CPU time / wall time x cores); None: not
     # recorded (runs before CPU time was kept)
-    cpu_shares: list[float | None] = field(default_factory=list)
+    had_machine: list[bool | None] = field(default_factory=list)
     # False where no run has the recipe the experiment's code defines today: the row then
     # shows its newest full run's, and says so
     todays_recipe: bool = True
@@ -70,8 +70,8 @@ class Row:
     @property
     def shared_machine(self) -> bool:
         """Whether a run's time was measured with less than 80% of the machine's cores."""
-        known = [share for share in self.cpu_shares if share is not None]
-        return self.timed_by is None and bool(known) and max(known) < SHARED_BELOW
+        known = [alone for alone in self.had_machine if alone is not None]
+        return self.timed_by is None and bool(known) and not any(known)
 
     @property
     def time_note(self) -> str:
@@ -83,6 +83,19 @@ class Row:
     @property
     def met(self) -> bool | None:
         return target_met(self.mean, self.target)
+
+
+def had_the_machine(train: dict) -> bool | None:
+    """Whether a run had its machine to itself: other processes took at most a fifth of
+    the cores (where the record kept the machine's busy time), or the run itself used at
+    least ``SHARED_BELOW`` of them (a run bound to one core, like exp00's batch of 4,
+    uses less on an idle machine); None where the record kept neither."""
+    share, others = train.get("cpu_share"), train.get("others_share")
+    if share is not None and share >= SHARED_BELOW:
+        return True
+    if others is not None:
+        return others <= 1 - SHARED_BELOW
+    return None if share is None else False
 
 
 def target_met(accuracy: float, target: float | None) -> bool | None:

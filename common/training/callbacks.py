@@ -8,6 +8,7 @@ import time
 import keras
 
 from common.basics.errors import UserError
+from common.basics.hardware import machine_busy_seconds
 
 
 class DivergedError(UserError):
@@ -32,7 +33,9 @@ class EpochStats(keras.callbacks.Callback):
     """Add the epoch's wall time, the process's CPU time over it and the learning rate to
     the logs, so the CSV keeps them; ``epoch_seconds`` keeps the unrounded times (the
     benchmark's). CPU time / (wall time x cores) is the share of the machine the run had:
-    near 1 on an idle machine, lower when other work took cores (``common.records.store``)."""
+    near 1 on an idle machine, lower when other work took cores (``common.records.store``);
+    the machine's busy time over the epoch (every process's, ``machine_cpu_seconds``)
+    says how much of it other work took."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -40,11 +43,15 @@ class EpochStats(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._start, self._cpu = time.perf_counter(), time.process_time()
+        self._machine = machine_busy_seconds()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch_seconds.append(time.perf_counter() - self._start)
         if logs is not None:
             logs["seconds"] = round(self.epoch_seconds[-1], 2)
             logs["cpu_seconds"] = round(time.process_time() - self._cpu, 2)
+            busy = machine_busy_seconds()
+            if busy is not None and self._machine is not None:  # every process's
+                logs["machine_cpu_seconds"] = round(busy - self._machine, 2)
             lr = self.model.optimizer.learning_rate
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(lr))

@@ -94,15 +94,21 @@ def _say_what_a_cpu_costs(name: str, settings: Settings,
 
 
 def _cpu_use(records: Sequence[dict]) -> dict:
-    """The members' CPU seconds and the share of the cores they had over their training
-    (``records.store.cpu_use``); {} where a member's record is from before they were kept."""
+    """The members' CPU seconds, the share of the cores they had over their training and
+    the share other work took (``records.store.cpu_use``); {} where a member's record is
+    from before they were kept."""
     if any(r.get("cpu_share") is None for r in records):
         return {}
     seconds = [r["train_seconds"] for r in records]
-    return {"cpu_seconds": round(sum(r["cpu_seconds"] for r in records), 1),
-            "cpu_share": round(sum(r["cpu_share"] * s for r, s in zip(records, seconds,
-                                                                      strict=True))
-                               / sum(seconds), 3)}
+
+    def weighted(key: str) -> float:
+        return round(sum(r[key] * s for r, s in zip(records, seconds, strict=True))
+                     / sum(seconds), 3)
+    use = {"cpu_seconds": round(sum(r["cpu_seconds"] for r in records), 1),
+           "cpu_share": weighted("cpu_share")}
+    if all(r.get("others_share") is not None for r in records):
+        use["others_share"] = weighted("others_share")
+    return use
 
 
 def _recipe_settings(settings: dict) -> dict:
