@@ -26,6 +26,19 @@ def new_record(kind: str, commit: str | None = None, **fields: object) -> dict:
             "commit": commit or git_commit(), "finished": now_iso(), **environment()}
 
 
+def train_record(*, experiment: str, idea: str, target: float | None, seed: int, data: dict,
+                 settings: dict, recipe: dict, params: int, epochs_run: int,
+                 train_seconds: float, wall_seconds: float, **measured: object) -> dict:
+    """The fields every train record has, whatever trained (Keras, an ensemble's members,
+    NumPy, XOR): what ran and with which seed, on what data, with which recipe, how big, how
+    long; then what this kind of run measured besides (``measured``). ``new_record("train",
+    ...)`` adds the command, commit, time and machine."""
+    return {"experiment": experiment, "idea": idea, "target": target, "seed": seed,
+            "data": data, "settings": settings, "recipe": recipe, "params": params,
+            "epochs_run": epochs_run, "train_seconds": train_seconds,
+            "wall_seconds": wall_seconds, **measured}
+
+
 def write_record(results_dir: Path, experiment: str, name: str, record: dict) -> Path:
     """Write ``results/<experiment>/<name>.json`` atomically; never overwrites another."""
     folder = Path(results_dir) / experiment

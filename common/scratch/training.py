@@ -28,7 +28,7 @@ from common.evaluation.evaluate import evaluate, record_test
 from common.records.export import save_model, write_train_record
 from common.records.model_io import load_h5
 from common.records.recipes import with_id
-from common.records.store import cpu_use, read_history
+from common.records.store import cpu_use, read_history, train_record
 from common.scratch.keras_io import from_keras, to_keras
 from common.scratch.network import Network
 from common.scratch.optimizers import OPTIMIZERS
@@ -195,24 +195,25 @@ def finish(name: str, settings: ScratchSettings, run: ScratchRun, stem: str, net
     data_record = {**data.describe(), "train": len(data.x_train[:run.limit]),
                    "validation": 0, "test": len(data.x_test), "limit": run.limit}
     described = settings.describe()
-    record_path = write_train_record({
-        "experiment": name, "idea": settings.idea, "target": settings.target,
-        "target_source": settings.target_source, "seed": run.seed, "data": data_record,
-        "settings": described, "recipe": with_id({"settings": described,
-                                                  "data": data_record["sha256"],
-                                                  "network": settings.network}),
-        "params": network.count_params(), "epochs_run": settings.epochs,
-        "best_epoch": settings.epochs, "train_accuracy": history["accuracy"][-1],
-        "train_seconds": round(seconds, 1), **cpu_use(history),
-        "ms_per_step": round(seconds / steps * 1000, 1),
+    loss_curve = ({"loss_curve": {"every": settings.log_every, "loss": [
+        round(v, 5) for v in read_history(made["state_dir"] / "loss_curve.csv").get("loss", [])]}}
+        if settings.log_every else {})
+    record_path = write_train_record(train_record(
+        experiment=name, idea=settings.idea, target=settings.target, seed=run.seed,
+        data=data_record, settings=described,
+        recipe=with_id({"settings": described, "data": data_record["sha256"],
+                        "network": settings.network}),
+        params=network.count_params(), epochs_run=settings.epochs,
+        train_seconds=round(seconds, 1),
+        wall_seconds=round(time.perf_counter() - made["wall_start"], 1),
+        target_source=settings.target_source, best_epoch=settings.epochs,
+        train_accuracy=history["accuracy"][-1], **cpu_use(history),
+        ms_per_step=round(seconds / steps * 1000, 1),
         # None where the epochs' times round to 0 (a few steps of tiny data)
-        "images_per_second": round(steps * settings.batch_size / seconds) if seconds else None,
-        "keras_max_difference": difference,
-        **({"loss_curve": {"every": settings.log_every, "loss": [round(v, 5) for v in read_history(
-            made["state_dir"] / "loss_curve.csv").get("loss", [])]}} if settings.log_every else {}),
-        "wall_seconds": round(time.perf_counter() - made["wall_start"], 1),
-        "resumed": backup["resumed"], "started": backup["started"],
-    }, made["commit"], model_path, history, made["state_dir"] / "history.csv",
+        images_per_second=round(steps * settings.batch_size / seconds) if seconds else None,
+        keras_max_difference=difference, **loss_curve,
+        resumed=backup["resumed"], started=backup["started"],
+    ), made["commit"], model_path, history, made["state_dir"] / "history.csv",
         run.results_dir, f"train-{backup['started_stamp']}-seed{run.seed}", backend="numpy")
     shutil.rmtree(made["state_dir"], ignore_errors=True)
     print(f"\n{settings.epochs} epochs in {seconds:.0f} s ({seconds / steps * 1000:.0f} ms a "

@@ -37,7 +37,13 @@ from common.models.flops import forward_flops, training_flops
 from common.records.export import save_model, saved_file
 from common.records.model_io import load_h5
 from common.records.recipes import NOT_RECIPE, model_config_sha256
-from common.records.store import new_record, read_records, wall_seconds, write_record
+from common.records.store import (
+    new_record,
+    read_records,
+    train_record,
+    wall_seconds,
+    write_record,
+)
 from common.training.budget import cpu_estimate, gpu_recipe_on_a_cpu
 from common.training.train import file_stem, train
 
@@ -159,21 +165,21 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
     described = {**first["settings"], "members": count, "member": member,
                  "mirror_averaged": mirror_averaged(model)}
     out = write_record(run.results_dir, name, f"train-{stamp()}-seed{run.seed}", new_record(
-        "train", commit, experiment=name, idea=settings.idea, target=settings.target,
-        seed=run.seed, data=first["data"], settings=described,
-        recipe={"id": f"{count}x{first['recipe']['id']}",
-                "model_config_sha256": model_config_sha256(model)},
-        params=model.count_params(),
-        forward_flops=forward_flops(model),  # one image, every member on both views
-        train_flops=sum(training_flops(net, r["data"]["train"] * r["epochs_run"])
-                        for net, r in zip(members, records, strict=True)),
-        epochs_run=first["epochs_run"],
-        train_seconds=members_seconds, wall_seconds=members_seconds,
-        assembly_seconds=round(time.perf_counter() - started, 1), **_cpu_use(records),
-        members=[{"seed": r["seed"], "model_file": relative(path),
-                  "model_sha256": r["model_sha256"], "record": relative(r["_path"])}
-                 for r, path in zip(records, paths, strict=True)],
-        started=first["started"], **saved_file(model_path)))
+        "train", commit, **train_record(
+            experiment=name, idea=settings.idea, target=settings.target, seed=run.seed,
+            data=first["data"], settings=described,
+            recipe={"id": f"{count}x{first['recipe']['id']}",
+                    "model_config_sha256": model_config_sha256(model)},
+            params=model.count_params(), epochs_run=first["epochs_run"],
+            train_seconds=members_seconds, wall_seconds=members_seconds,
+            forward_flops=forward_flops(model),  # one image, every member on both views
+            train_flops=sum(training_flops(net, r["data"]["train"] * r["epochs_run"])
+                            for net, r in zip(members, records, strict=True)),
+            assembly_seconds=round(time.perf_counter() - started, 1), **_cpu_use(records),
+            members=[{"seed": r["seed"], "model_file": relative(path),
+                      "model_sha256": r["model_sha256"], "record": relative(r["_path"])}
+                     for r, path in zip(records, paths, strict=True)],
+            started=first["started"]), **saved_file(model_path)))
     views = "each image and its mirror image" if mirror_averaged(model) else "each image"
     print(f"\nsaved {relative(model_path)} ({count} members, {views}) and {relative(out)}")
     model_option = "" if stem == name else f" --model {relative(model_path)}"

@@ -35,7 +35,7 @@ from common.models.flops import forward_flops, training_flops
 from common.models.precision import resolve_precision
 from common.records.export import save_model, write_train_record
 from common.records.recipes import recipe, recorded_settings
-from common.records.store import cpu_use, read_history
+from common.records.store import cpu_use, read_history, train_record
 from common.training.budget import cpu_estimate
 from common.training.callbacks import EpochStats, StopOnNonFiniteLoss
 from common.training.checkpoints import (
@@ -175,22 +175,19 @@ def _save_and_record(name: str, network: keras.Model, settings: Settings, run: R
     described = recorded_settings(settings, made["precision"], made["speedups"])
     data_record = {**data.describe(), "train": len(batches.x), "validation": len(validation[0]),
                    "test": len(data.x_test), "limit": run.limit}
-    record_path = write_train_record({
-        "experiment": name, "idea": settings.idea, "target": settings.target,
-        "seed": run.seed, "data": data_record, "settings": described,
-        "recipe": recipe(described, data_record, network),
-        "params": network.count_params(),
-        "forward_flops": forward_flops(saved),  # one image, as the saved model predicts it
-        "train_flops": training_flops(network, len(batches.x) * epochs),
-        "epochs_run": epochs, "best_epoch": best_epoch,
-        "val_accuracy": history["val_accuracy"][best_epoch - 1],
-        "train_accuracy": history["accuracy"][best_epoch - 1],
-        "train_seconds": round(sum(history["seconds"]), 1),
-        **cpu_use(history),
-        "wall_seconds": round(time.perf_counter() - made["wall_start"], 1),  # this invocation
-        "devices": made["devices"], "processes": made["processes"],
-        "resumed": backup["resumed"], "started": backup["started"],
-    }, made["commit"], model_path, history, state_dir / "history.csv", run.results_dir,
+    record_path = write_train_record(train_record(
+        experiment=name, idea=settings.idea, target=settings.target, seed=run.seed,
+        data=data_record, settings=described, recipe=recipe(described, data_record, network),
+        params=network.count_params(), epochs_run=epochs,
+        train_seconds=round(sum(history["seconds"]), 1),
+        wall_seconds=round(time.perf_counter() - made["wall_start"], 1),  # this invocation
+        forward_flops=forward_flops(saved),  # one image, as the saved model predicts it
+        train_flops=training_flops(network, len(batches.x) * epochs),
+        best_epoch=best_epoch, val_accuracy=history["val_accuracy"][best_epoch - 1],
+        train_accuracy=history["accuracy"][best_epoch - 1], **cpu_use(history),
+        devices=made["devices"], processes=made["processes"],
+        resumed=backup["resumed"], started=backup["started"],
+    ), made["commit"], model_path, history, state_dir / "history.csv", run.results_dir,
         f"train-{backup['started_stamp']}-seed{run.seed}")
     shutil.rmtree(state_dir, ignore_errors=True)  # finished: nothing left to resume
     print(f"\nkept epoch {best_epoch} of {epochs} ({KEPT[settings.keep]}): validation "

@@ -22,7 +22,7 @@ from common.basics.paths import MODELS_DIR, RESULTS_DIR, relative
 from common.basics.provenance import git_commit, stamp
 from common.records.export import saved_file
 from common.records.recipes import with_id
-from common.records.store import new_record, write_record
+from common.records.store import new_record, train_record, write_record
 
 POINTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 LABELS = np.array([0, 1, 1, 0])  # x1 XOR x2
@@ -89,14 +89,15 @@ def train_main(name: str, settings: XorSettings, fit: Fit,
     plots.training_curves(curve, f"{name}: {settings.idea}", out_dir / f"{run_id}.curves.png",
                           x=curve["step"], xlabel="step")
     described = {"steps": settings.steps, "learning_rate": settings.learning_rate}
-    record = new_record(
-        "train", commit, experiment=name, idea=settings.idea, target=settings.target,
-        target_source=settings.target_source, seed=settings.seed, data=DATA,
-        settings=described, recipe=with_id({"settings": described, "data": DATA["sha256"],
-                                            "network": "2-2-1 sigmoid"}),
-        params=9, epochs_run=settings.steps, best_epoch=settings.steps,
-        train_accuracy=curve["accuracy"][-1], train_loss=curve["loss"][-1],
+    record = new_record("train", commit, **train_record(
+        experiment=name, idea=settings.idea, target=settings.target, seed=settings.seed,
+        data=DATA, settings=described,
+        recipe=with_id({"settings": described, "data": DATA["sha256"],
+                        "network": "2-2-1 sigmoid"}),
+        params=9, epochs_run=settings.steps,
         train_seconds=round(seconds, 3), wall_seconds=round(seconds, 3),
+        target_source=settings.target_source, best_epoch=settings.steps,
+        train_accuracy=curve["accuracy"][-1], train_loss=curve["loss"][-1]),
         **saved_file(model_path), history_csv=f"{run_id}.history.csv",
         curves_png=f"{run_id}.curves.png")
     if suffix == ".npz":  # no Keras in the loop: the table says NumPy
