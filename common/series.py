@@ -36,11 +36,17 @@ from common.basics.errors import UserError, exit_on_user_error
 from common.basics.files import write_json_atomic
 from common.basics.paths import MODELS_DIR, REPO_ROOT, RESULTS_DIR
 from common.basics.provenance import git_commit, now_iso, stamp
+from common.config.registry import experiment_names, find_experiment
 from common.records.store import new_record, read_history, read_records, wall_seconds
 from common.reports.row import target_met
 from common.reports.series import write_report
 
-STEPS = ["exp01_baseline", "exp02_batchnorm", "exp03_deeper_l2", "exp04_augmentation"]
+
+def slides_steps() -> list[str]:
+    """The series by default: the slides' climb, i.e. the steps that carry the slides' own
+    recipe beside theirs (a ``--recipe slides`` variant), in the order names sort."""
+    return [name for name in experiment_names()
+            if any(v.variant == "slides" for v in find_experiment(name).variants)]
 
 
 class GpuSampler:
@@ -167,8 +173,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                     "that says so). Without options the steps take as long as the results "
                     "table's 'Whole series' row says and overwrite the committed "
                     "saved_models/<step>.h5: git checkout saved_models brings those back.")
-    parser.add_argument("--experiments", nargs="+", default=STEPS, metavar="NAME",
-                        help=f"in order (default: {' '.join(STEPS)})")
+    steps = slides_steps()
+    parser.add_argument("--experiments", nargs="+", default=steps, metavar="NAME",
+                        help=f"in order (default: the slides' steps, {' '.join(steps)})")
     parser.add_argument("--out", type=Path, default=None,
                         help="also pack the run's records and models into OUT/series.tar.gz")
     parser.add_argument("--fresh", action="store_true",

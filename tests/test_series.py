@@ -136,3 +136,9 @@ def test_the_report_shows_every_series_newest_first(tmp_path: Path) -> None:
     assert table.index(newer) < table.index(older)
     assert "jax on Some CPU, 16 cores, NVIDIA H200" in table and "resumed 2 times" in table
     assert (tmp_path / "series.png").stat().st_size > 0
+
+
+def test_the_default_series_is_the_steps_that_carry_the_slides_recipe() -> None:
+    """No list of names in common/: the steps with a --recipe slides variant."""
+    assert series.slides_steps() == ["exp01_baseline", "exp02_batchnorm", "exp03_deeper_l2",
+                                     "exp04_augmentation"]
