@@ -7,13 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from common.scratch.conv import Convolution, MaxPooling, col2im, im2col
+from common.scratch.conv import Convolution, MaxPooling, col2im, im2col, windows
 from common.scratch.functions import softmax
 from common.scratch.gradient_check import numerical_gradient, relative_error
 from common.scratch.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid
 from common.scratch.models import mlp
 from common.scratch.network import Network
 from common.scratch.optimizers import SGD, AdaGrad, Adam, Momentum
+from common.scratch.parallel import CORES, split
 from common.scratch.weights import weight_std
 from experiments.scratch04_simple_convnet.model import build_model as simple_convnet
 from experiments.scratch05_deep_convnet.model import build_model as deep_convnet
@@ -120,6 +121,43 @@ def test_a_tied_window_sends_its_gradient_to_one_position_only() -> None:
     pool.forward(np.zeros((1, 2, 2, 1), np.float32))  # four zeros: ReLU's usual output
     dx = pool.backward(np.ones((1, 1, 1, 1), np.float32))
     assert dx.sum() == 1 and dx[0, 0, 0, 0] == 1
+
+
+@pytest.mark.parametrize("channels, stride, pad", [(3, 1, 1), (3, 2, 1), (1, 1, 2)],
+                         ids=["turned-kernel", "col2im", "one-channel"])
+def test_a_batch_in_chunks_on_threads_gives_what_one_chunk_gives(channels, stride, pad) -> None:
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((9, 8, 8, channels)).astype(np.float32)
+    results = []
+    for chunk_bytes in (1 << 30, 1):  # one chunk; then one image a chunk, on every core
+        layer = Convolution(channels, 4, 3, 1.0, np.random.default_rng(7), stride, pad)
+        layer.chunk_bytes = chunk_bytes
+        out = layer.forward(x, train=True)
+        dx = layer.backward(np.cos(out))
+        results.append((out, dx, layer.grads["W"], layer.grads["b"]))
+    for one, chunked in zip(*results, strict=True):
+        np.testing.assert_allclose(chunked, one, rtol=1e-5, atol=1e-5)
+
+
+def test_one_channel_im2col_has_the_rows_of_any_other() -> None:
+    x = np.random.default_rng(8).standard_normal((2, 6, 7, 1)).astype(np.float32)
+    for stride, pad in ((1, 0), (1, 2), (2, 1)):
+        expected = windows(np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0))), 3, 3,
+                           stride).reshape(-1, 9)
+        np.testing.assert_array_equal(im2col(x, 3, 3, stride, pad), expected)
+
+
+def test_relu_and_pooling_split_among_cores_equal_numpy_at_once() -> None:
+    x = np.random.default_rng(9).standard_normal((8, 32, 32, 16)).astype(np.float32)
+    assert len(split(x)) == CORES  # large enough to be shared out
+    relu, pool = Relu(), MaxPooling(2)
+    np.testing.assert_array_equal(relu.forward(x), np.maximum(x, 0))
+    np.testing.assert_array_equal(relu.backward(x), x * (x > 0))
+    out = pool.forward(x)
+    np.testing.assert_array_equal(out, x.reshape(8, 16, 2, 16, 2, 16).max(axis=(2, 4)))
+    dx = pool.backward(np.ones_like(out))
+    assert dx.sum() == out.size and (x[dx == 1] == np.repeat(np.repeat(
+        out, 2, axis=1), 2, axis=2)[dx == 1]).all()
 
 
 def test_col2im_is_the_adjoint_of_im2col() -> None:

@@ -5,11 +5,13 @@ networks built from them.
 
 Modules: ``functions`` (softmax, cross-entropy), ``layers`` (Affine, ReLU, Sigmoid, Dropout,
 BatchNormalization, SoftmaxWithLoss), ``conv`` (im2col, Convolution, MaxPooling),
-``optimizers``, ``weights`` (std, Xavier, He), ``gradient_check``, ``network`` (a stack of
-layers), ``models`` (the builder and the multi-layer network); ``recipe`` (a run's settings),
-``keras_io`` (a trained network as a stock Keras .h5 and back), ``training`` (the entry
-points) and ``charts`` (the lessons' pictures) join it to the project.
+``optimizers``, ``weights`` (std, Xavier, He), ``gradient_check``, ``parallel`` (a batch's
+chunks on every core), ``network`` (a stack of layers), ``models`` (the builder and the
+multi-layer network); ``recipe`` (a run's settings), ``keras_io`` (a trained network as a
+stock Keras .h5 and back), ``training`` (the entry points) and ``charts`` (the lessons'
+pictures) join it to the project.
 
-Layering: the library itself imports NumPy only, never Keras or the rest of ``common``;
-``recipe``, ``keras_io``, ``training`` and ``charts`` may import both.
+Layering: the library itself imports NumPy only (and threadpoolctl, to hold BLAS to one
+thread), never Keras or the rest of ``common``; ``recipe``, ``keras_io``, ``training`` and
+``charts`` may import both.
 """

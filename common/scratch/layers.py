@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from common.scratch.functions import cross_entropy, sigmoid, softmax
+from common.scratch.parallel import on_each, split
 from common.scratch.weights import normal, weight_std
 
 
@@ -50,11 +51,16 @@ class Relu(Layer):
     """max(0, x); backward passes the gradient where the input was positive (the mask)."""
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
-        self.out = np.maximum(x, 0)  # ten times faster than np.where(x <= 0, 0, x)
+        self.out = np.empty_like(x)  # np.maximum: ten times faster than np.where
+        on_each(lambda part: np.maximum(x[part], 0, out=self.out[part]), split(x))
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return dout * (self.out > 0)  # the mask: where the input was positive
+        dx = np.empty(np.broadcast_shapes(dout.shape, self.out.shape),
+                      dtype=np.result_type(dout, self.out))
+        on_each(lambda part: np.multiply(dout[part], self.out[part] > 0, out=dx[part]),
+                split(dx))  # the mask: where the input was positive
+        return dx
 
 
 class Sigmoid(Layer):

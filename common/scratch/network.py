@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from common.scratch.layers import BatchNormalization, Layer, SoftmaxWithLoss
+from common.scratch.parallel import one_blas_thread
 
 
 class Network:
@@ -47,8 +48,9 @@ class Network:
 
     def predict(self, x: np.ndarray, batch_size: int = 1000, verbose: int = 0) -> np.ndarray:
         """Class probabilities, a batch at a time (Keras' ``predict`` signature)."""
-        return np.concatenate([self.last.forward(self.logits(x[i:i + batch_size]))
-                               for i in range(0, len(x), batch_size)])
+        with one_blas_thread():
+            return np.concatenate([self.last.forward(self.logits(x[i:i + batch_size]))
+                                   for i in range(0, len(x), batch_size)])
 
     def loss(self, x: np.ndarray, labels: np.ndarray, train: bool = False) -> float:
         return self.last.loss(self.logits(x, train), labels)
@@ -56,10 +58,11 @@ class Network:
     def gradient(self, x: np.ndarray, labels: np.ndarray) -> float:
         """One forward pass in training mode and backpropagation: fills each layer's
         ``grads``; returns the batch's loss."""
-        loss = self.loss(x, labels, train=True)
-        dout = self.last.backward()
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+        with one_blas_thread():  # the layers share the cores out themselves
+            loss = self.loss(x, labels, train=True)
+            dout = self.last.backward()
+            for layer in reversed(self.layers):
+                dout = layer.backward(dout)
         return loss
 
     def accuracy(self, x: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> float:
