@@ -25,7 +25,7 @@ def today_record(experiment: str, sha: str, seed: int, **data: object) -> dict:
     settings = recorded_settings(find_experiment(experiment).settings, "float32")
     record = train_record(experiment, sha, seed)
     return record | {"settings": settings, "commit": sha, "data": {**record["data"], **data},
-                     "recipe": {"model_config_sha256": network_identity(experiment)}}
+                     "recipe": {"network": network_identity(experiment)}}
 
 
 def eval_record(experiment: str, sha: str, accuracy: float, when: str) -> dict:

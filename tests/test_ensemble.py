@@ -14,6 +14,8 @@ import pytest
 from common.basics.files import sha256_of
 from common.config.run_options import RunOptions
 from common.models.ensemble import MOVES, averaged_ensemble
+from common.records.recipes import recipe
+from common.records.upgrade import upgraded
 from common.training import ensembles as ensemble_training
 from common.training.ensembles import finished_member, train_ensemble_main
 from experiments.exp05_resnet.model import build_model as build_resnet
@@ -133,6 +135,11 @@ def test_ensemble_training_trains_each_member_once_and_records_them(
     assert record["cpu_seconds"] == pytest.approx(sum(  # the cores the members had
         json.loads(p.read_text())["cpu_seconds"] for p in member_records), abs=0.2)
     assert 0 < record["cpu_share"] <= 1
+    # its recipe made as every step's is: the members' settings, the ensemble's network
+    network = record["recipe"]["network"]  # the ensemble's Keras config, hashed
+    assert len(network) == 64 and record["recipe"] == recipe(record["settings"],
+                                                             record["data"], network)
+    assert upgraded(record)["recipe"] == record["recipe"]
     before = keras.models.load_model(saved).predict(images(), verbose=0)
 
     def no_training(*args: object, **kwargs: object) -> None:

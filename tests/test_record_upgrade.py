@@ -21,7 +21,7 @@ def test_a_record_from_before_every_field_reads_as_todays() -> None:
     recipe = new["recipe"]  # made before recipes were recorded, at a commit git does not
     # know: its network is named by its model.py (there: none), never taken for today's
     assert recipe["data"] == {"dataset": "cifar10", "sha256": "abc"}
-    assert recipe["model_config_sha256"].startswith("model.py ") and len(recipe["id"]) == 16
+    assert recipe["network"].startswith("model.py ") and len(recipe["id"]) == 16
     assert old["settings"]["optimizer"] == "Adam" and "recipe" not in old  # a copy
 
 

@@ -115,7 +115,7 @@ def test_the_record_keeps_the_effective_settings_and_the_recipe(tmp_path: Path,
     other_lr = train("c", "--lr", "0.002")
     assert first["settings"]["epochs"] == 1 and first["settings"]["dataset"] == "cifar10"
     assert first["settings"]["batchnorm"] == "none"  # exp01 has no BatchNormalization
-    assert len(first["recipe"]["model_config_sha256"]) == 64
+    assert len(first["recipe"]["network"]) == 64  # its Keras config's hash
     assert first["recipe"]["id"] == other_seed["recipe"]["id"]  # the seed is not the recipe
     assert first["recipe"]["id"] != other_lr["recipe"]["id"]
 

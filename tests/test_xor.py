@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from common.config.registry import experiment_names
+from common.records.recipes import recipe
+from common.records.upgrade import upgraded
 from common.training.xor import LABELS, POINTS, initial_weights
 from experiments.xor01_numpy import train as xor01
 from experiments.xor01_numpy.model import XorNetwork
@@ -60,6 +62,9 @@ def test_train_and_test_entry_points_record_the_run(tmp_path: Path, capsys) -> N
                         lambda network, path: network.save(path), ".npz",
                         ["--steps", "3000", *where])
     assert record["epochs_run"] == 3000 and record["versions"]["backend"] == "numpy"
+    # its recipe made as every step's is, and read back as written
+    assert record["recipe"] == recipe(record["settings"], record["data"], "2-2-1 sigmoid")
+    assert upgraded(json.loads(json.dumps(record)))["recipe"] == record["recipe"]
     test_main("xor01_numpy", lambda path: lambda x: XorNetwork.load(path).forward(x)[1],
               ".npz", ["--model", str(tmp_path / "m" / "xor01_numpy.npz"),
                        "--results-dir", str(tmp_path / "r")])

@@ -1,10 +1,12 @@
 """What makes two runs one recipe up to the seed, and what sets two recipes apart.
 
-A run records its recipe as it is made (``recipe``): the effective settings (without the
-step's wording and the machine's arithmetic), the data's content and the network's
-identity, a hash of its Keras config. ``common.records.upgrade`` gives every older record
-the same shape, so a run of an unchanged recipe joins its row whatever the records' age;
-``default_recipe`` is the recipe a default run of an experiment would record today.
+A run records its recipe as it is made, by one function (``recipe``) whatever trained it —
+a Keras step, an ensemble, a NumPy network, XOR: the effective settings (without the step's
+wording and the machine's arithmetic), the data's content and the network's identity (a
+hash of a Keras network's config; a NumPy network's name). ``common.records.upgrade``
+makes every older record's recipe again by the same function, so a run of an unchanged
+recipe joins its row whatever the records' age; ``default_recipe`` is the recipe a default
+run of an experiment would record today.
 """
 
 from __future__ import annotations
@@ -50,14 +52,15 @@ def recipe_settings(settings: dict) -> dict:
     return {k: v for k, v in settings.items() if k not in NOT_RECIPE}
 
 
-def recipe(settings: dict, data: dict, model: keras.Model | str) -> dict:
+def recipe(settings: dict, data: dict, network: keras.Model | str) -> dict:
     """The recipe of a run with the effective ``settings`` (as its record writes them) on
     ``data`` (a record's data description, ``common.data.identity.describe``) training
-    ``model`` (or the network's identity, its ``model_config_sha256``)."""
-    network = model if isinstance(model, str) else model_config_sha256(model)
+    ``network``: a Keras model, or the network's identity (a Keras config's
+    ``model_config_sha256``, a NumPy network's name)."""
     described = json.loads(json.dumps(recipe_settings(settings), default=str))  # as read back
     return with_id({"settings": described, "data": identity(data),
-                    "model_config_sha256": network})
+                    "network": network if isinstance(network, str)
+                    else model_config_sha256(network)})
 
 
 def recorded_settings(settings: Settings, precision: str, speedups: dict | None = None) -> dict:
@@ -108,7 +111,7 @@ def differences(train: dict, current: dict) -> list[str]:
     differ = {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
     if "keep" in differ:
         differ.discard("kept")  # its wording
-    networks = [r["recipe"].get("model_config_sha256", "") for r in (train, current)]
+    networks = [r["recipe"]["network"] for r in (train, current)]
     by_code = [n.startswith("model.py ") for n in networks]
     if networks[0] != networks[1] and by_code[0] == by_code[1]:
         differ.add("network")

@@ -19,8 +19,7 @@ import types
 
 from common.basics.paths import REPO_ROOT
 from common.config.settings import earlier_values
-from common.data.identity import identity
-from common.records.recipes import network_identity, recipe, recipe_settings, with_id
+from common.records.recipes import network_identity, recipe
 
 # common/'s modules as they were named before it was split into packages (2026-12-07): the
 # names older records give a recipe's own optimizer or function, and the imports of the
@@ -106,32 +105,33 @@ def upgraded(record: dict) -> dict:
         r.setdefault("precision", "float32")  # before the option: plain Keras' float32
     if r.get("kind") == "train":
         settings = r.setdefault("settings", {})
-        settings.update({**earlier_values(), **settings})  # Settings fields' ``before``
+        if r.get("experiment") not in _own_settings():  # a Settings run's, as written then
+            settings.update({**earlier_values(), **settings})  # Settings fields' ``before``
+            if str(settings["optimizer"]).lower() in ("adam", "sgd"):  # once written "Adam"
+                settings["optimizer"] = str(settings["optimizer"]).lower()  # not its own
         settings.update({k: today_name(v) for k, v in settings.items() if isinstance(v, str)})
-        if str(settings["optimizer"]).lower() in ("adam", "sgd"):  # once written "Adam"
-            settings["optimizer"] = str(settings["optimizer"]).lower()  # not a recipe's own
         r.setdefault("wall_seconds", r.get("train_seconds"))
         r["recipe"] = _recipe(r)
     return r
 
 
 def _recipe(train: dict) -> dict:
-    """One identity whatever the record's age: an image classifier's recipe is made again
-    from its parts by today's rule (``records.recipes.recipe``). Its network is the config
-    hash it recorded; a record from before those names its model.py, which is today's
-    network where that code (and that of the models it imports) is unchanged since."""
-    name, old = train["experiment"], train.get("recipe")
-    if name not in _classifiers():  # XOR's lessons name their own recipe
-        return old if old is not None else with_id({"settings": recipe_settings(
-            train["settings"]), "data": identity({"sha256": None, **train["data"]})})
-    network = (old or {}).get("model_config_sha256")
-    if network is None:
+    """One identity whatever the record's age: every recipe is made again from its parts
+    by today's rule (``records.recipes.recipe``). Its network is the identity it recorded
+    (``network``; ``model_config_sha256`` before 2026-12-07, when an ensemble's recipe was
+    also its members' id times their count and NumPy's and XOR's recipes were written
+    apart); an image classifier's record from before recipes names its model.py, which is
+    today's network where that code (and that of the models it imports) is unchanged
+    since."""
+    name, old = train["experiment"], train.get("recipe") or {}
+    network = old.get("network", old.get("model_config_sha256"))
+    if network is None and name in _classifiers():
         commit = str(train.get("commit") or "unknown").removesuffix("+dirty")
         code = model_code(name, commit)
         network = (network_identity(name) if code and code == model_code(name, "")
                    else network_at(name, commit)
                    or "model.py " + hashlib.sha256(code.encode()).hexdigest())
-    return recipe(train["settings"], {"sha256": None, **train["data"]}, network)
+    return recipe(train["settings"], {"sha256": None, **train["data"]}, network or "")
 
 
 @functools.cache
@@ -189,6 +189,14 @@ def _modules_at(experiment: str, commit: str, made: dict) -> dict:
 def _classifiers() -> frozenset[str]:
     from common.config.registry import experiment_names  # the experiments' code, read on demand
     return frozenset(experiment_names())
+
+
+@functools.cache
+def _own_settings() -> frozenset[str]:
+    """The experiments whose settings are their own, not ``Settings`` (the NumPy networks,
+    XOR): what ``Settings`` fields ran with before they existed is nothing of theirs."""
+    from common.config.registry import EXPERIMENTS_DIR
+    return frozenset(p.parent.name for p in EXPERIMENTS_DIR.glob("*/train.py")) - _classifiers()
 
 
 @functools.cache

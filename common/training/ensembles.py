@@ -36,7 +36,7 @@ from common.models.ensemble import mirror_averaged
 from common.models.flops import forward_flops, training_flops
 from common.records.export import save_model, saved_file
 from common.records.model_io import load_h5
-from common.records.recipes import NOT_RECIPE, model_config_sha256
+from common.records.recipes import NOT_RECIPE, recipe
 from common.records.store import (
     new_record,
     read_records,
@@ -168,8 +168,7 @@ def train_ensemble(name: str, member: str, build_member: Callable[..., keras.Mod
         "train", commit, **train_record(
             experiment=name, idea=settings.idea, target=settings.target, seed=run.seed,
             data=first["data"], settings=described,
-            recipe={"id": f"{count}x{first['recipe']['id']}",
-                    "model_config_sha256": model_config_sha256(model)},
+            recipe=recipe(described, first["data"], model),
             params=model.count_params(), epochs_run=first["epochs_run"],
             train_seconds=members_seconds, wall_seconds=members_seconds,
             forward_flops=forward_flops(model),  # one image, every member on both views

@@ -21,7 +21,7 @@ from common.basics.options import add_options, from_args, option, positive_float
 from common.basics.paths import MODELS_DIR, RESULTS_DIR, relative
 from common.basics.provenance import git_commit, stamp
 from common.records.export import saved_file
-from common.records.recipes import with_id
+from common.records.recipes import recipe
 from common.records.store import new_record, train_record, write_record
 
 POINTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
@@ -92,8 +92,7 @@ def train_main(name: str, settings: XorSettings, fit: Fit,
     record = new_record("train", commit, **train_record(
         experiment=name, idea=settings.idea, target=settings.target, seed=settings.seed,
         data=DATA, settings=described,
-        recipe=with_id({"settings": described, "data": DATA["sha256"],
-                        "network": "2-2-1 sigmoid"}),
+        recipe=recipe(described, DATA, "2-2-1 sigmoid"),
         params=9, epochs_run=settings.steps,
         train_seconds=round(seconds, 3), wall_seconds=round(seconds, 3),
         target_source=settings.target_source, best_epoch=settings.steps,
