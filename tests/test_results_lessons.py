@@ -107,3 +107,16 @@ def test_a_lesson_is_one_section_declared_in_one_place(tmp_path: Path,
     text = results_report.render_datasets(results.collect(tmp_path))
     assert "### A toy lesson" in text and "(its charts)" in text
     assert "### CIFAR-10" not in text  # the lesson claimed the row
+
+
+def test_a_numpy_networks_time_is_its_newest_runs(tmp_path: Path) -> None:
+    """The library's code gets faster; an older run of the recipe timed older code: the
+    row's time and images/s are the newest run's, while its accuracy keeps every seed."""
+    for sha, seed, seconds in (("old", 1, 1500.0), ("new", 2, 800.0)):
+        add_run(tmp_path, "scratch05_deep_convnet", sha, 0.99, "mnist", seed=seed,
+                train_seconds=seconds, wall_seconds=seconds, finished=f"2026-12-0{seed}T10:00",
+                data={"dataset": "mnist", "train": 60000})
+    [row] = results.collect(tmp_path)
+    line = next(line for line in results_lessons.render_scratch([row]).splitlines()
+                if line.startswith("| scratch05"))
+    assert "| 13.3 min | 1,500 |" in line and "n=2" in line

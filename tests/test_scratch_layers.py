@@ -235,3 +235,19 @@ def test_sigmoid_with_loss_gradient_is_probability_minus_label() -> None:
     analytic = last.backward()
     numeric = numerical_gradient(lambda: last.loss(x, labels.astype(np.float64)), x)
     assert relative_error(analytic, numeric) < TOLERANCE
+
+
+def test_the_profile_times_every_layer_both_ways_and_the_whole_step() -> None:
+    from common.scratch.profile import layer_times, table
+
+    net = simple_convnet(seed=0)
+    rng = np.random.default_rng(10)
+    x, y = rng.random((12, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, 12)
+    times = layer_times(net, Adam(), x, y, steps=3, batch_size=4)
+    assert {len(v) for v in times.values()} == {3}  # the warm-up steps are not counted
+    assert {f"{n} {way}" for n in net.names for way in ("forward", "backward")} | {
+        "loss forward", "update forward", "step"} == set(times)
+    assert sum(np.median(v) for k, v in times.items() if k != "step") <= 1.5 * np.median(
+        times["step"])  # the parts are parts of the step
+    text = table(times, 4)
+    assert "| conv1 |" in text and "| the update |" in text and "**a step**" in text

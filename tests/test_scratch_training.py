@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from common.data.loading import scale
+from common.records.recipes import recipe
+from common.records.upgrade import upgraded
 from common.scratch.keras_io import from_keras, to_keras
 from common.scratch.optimizers import Adam
 from common.scratch.recipe import ScratchRun
@@ -67,6 +69,10 @@ def test_train_saves_a_keras_h5_records_it_and_test_reads_it_back(
     assert record["model_file"].endswith(saved.name) and record["epochs_run"] == 3
     assert record["versions"]["backend"] == "numpy" and record["params"] == 79_510
     assert record["keras_max_difference"] <= 1e-5 and record["ms_per_step"] > 0
+    assert 0 <= record["others_share"] <= 1  # what other processes took: had it the machine?
+    # its recipe made as every step's is (the network known by its name), read as written
+    assert record["recipe"] == recipe(record["settings"], record["data"], TWO_LAYER.network)
+    assert upgraded(json.loads(json.dumps(record)))["recipe"] == record["recipe"]
     assert not (tmp_path / "m" / "checkpoints" / "scratch02_two_layer-epochs3-seed0").exists()
 
     evaluate_main("scratch02_two_layer", TWO_LAYER, argv=[

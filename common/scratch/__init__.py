@@ -8,10 +8,10 @@ BatchNormalization, SoftmaxWithLoss), ``conv`` (im2col, Convolution, MaxPooling)
 ``optimizers``, ``weights`` (std, Xavier, He), ``gradient_check``, ``parallel`` (a batch's
 chunks on every core), ``network`` (a stack of layers), ``models`` (the builder and the
 multi-layer network); ``recipe`` (a run's settings), ``keras_io`` (a trained network as a
-stock Keras .h5 and back), ``training`` (the entry points) and ``charts`` (the lessons'
-pictures) join it to the project.
+stock Keras .h5 and back), ``training`` (the entry points), ``profile`` (where a step's
+milliseconds go) and ``charts`` (the lessons' pictures) join it to the project.
 
 Layering: the library itself imports NumPy only (and threadpoolctl, to hold BLAS to one
-thread), never Keras or the rest of ``common``; ``recipe``, ``keras_io``, ``training`` and
-``charts`` may import both.
+thread), never Keras or the rest of ``common``; ``recipe``, ``keras_io``, ``training``,
+``profile`` and ``charts`` may import both.
 """

@@ -18,6 +18,7 @@ import numpy as np
 
 from common.basics.errors import UserError, exit_on_user_error
 from common.basics.files import atomic_path
+from common.basics.hardware import machine_busy_seconds
 from common.basics.options import add_options, from_args
 from common.basics.paths import MODELS_DIR, relative
 from common.basics.provenance import git_commit
@@ -27,11 +28,12 @@ from common.data.loading import load, scale
 from common.evaluation.evaluate import evaluate, record_test
 from common.records.export import save_model, write_train_record
 from common.records.model_io import load_h5
-from common.records.recipes import with_id
+from common.records.recipes import recipe
 from common.records.store import cpu_use, read_history, train_record
 from common.scratch.keras_io import from_keras, to_keras
 from common.scratch.network import Network
 from common.scratch.optimizers import OPTIMIZERS
+from common.scratch.profile import profile
 from common.scratch.recipe import ScratchRun, ScratchSettings
 from common.training.checkpoints import claim, reported_write_errors, start_or_resume
 
@@ -73,7 +75,8 @@ def train_main(name: str, build_model: Callable[..., Network], settings: Scratch
     chosen, args = parse(name, settings, variants, argv, test=False)
     default = next(v for v in (settings, *variants) if v.variant == chosen.variant)
     run = from_args(ScratchRun(), args)
-    exit_on_user_error(lambda: train(name, build_model, chosen, run, default))
+    exit_on_user_error(lambda: profile(build_model, chosen, run) if run.profile
+                       else train(name, build_model, chosen, run, default))
 
 
 def train(name: str, build_model: Callable[..., Network], settings: ScratchSettings,
@@ -122,6 +125,7 @@ def fit(network: Network, optimizer, settings: ScratchSettings, seed: int, x: np
         # a bar on a terminal, one line per epoch in a log file (as Keras' fit)
         bar = keras.utils.Progbar(steps, verbose=1 if sys.stdout.isatty() else 2)
         start, cpu, total, block, curve = time.perf_counter(), time.process_time(), 0.0, [], []
+        busy = machine_busy_seconds()  # every process's: did the run have the machine?
         for step in range(steps):
             batch = order[step * settings.batch_size:(step + 1) * settings.batch_size]
             loss = network.gradient(x[batch], y[batch])
@@ -138,6 +142,8 @@ def fit(network: Network, optimizer, settings: ScratchSettings, seed: int, x: np
                "accuracy": network.accuracy(x[sample], y[sample]),
                "seconds": round(time.perf_counter() - start, 3),
                "cpu_seconds": round(time.process_time() - cpu, 2)}
+        if busy is not None and (now := machine_busy_seconds()) is not None:
+            row["machine_cpu_seconds"] = round(now - busy, 2)
         print(f"training accuracy {row['accuracy']:.4f} (first {sample.stop} images), "
               f"{row['seconds'] / steps * 1000:.0f} ms a step")
         save_backup(network, optimizer, state_dir / "backup.npz")
@@ -201,8 +207,7 @@ def finish(name: str, settings: ScratchSettings, run: ScratchRun, stem: str, net
     record_path = write_train_record(train_record(
         experiment=name, idea=settings.idea, target=settings.target, seed=run.seed,
         data=data_record, settings=described,
-        recipe=with_id({"settings": described, "data": data_record["sha256"],
-                        "network": settings.network}),
+        recipe=recipe(described, data_record, settings.network),
         params=network.count_params(), epochs_run=settings.epochs,
         train_seconds=round(seconds, 1),
         wall_seconds=round(time.perf_counter() - made["wall_start"], 1),

@@ -1,0 +1,84 @@
+"""Where the milliseconds of a training step go: each layer's forward and backward pass and
+the update, timed step by step (medians), beside the whole step's time; the train
+command's ``--profile N`` (it trains nothing).
+
+    python -m experiments.scratch05_deep_convnet.train --profile 20
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from common.data.datasets import get_dataset
+from common.data.loading import load, scale
+from common.scratch.network import Network
+from common.scratch.optimizers import OPTIMIZERS
+from common.scratch.parallel import CORES, one_blas_thread
+from common.scratch.recipe import ScratchRun, ScratchSettings
+
+WARM_UP = 2  # steps not counted: the first allocations and the caches
+
+
+def layer_times(network: Network, optimizer, x: np.ndarray, y: np.ndarray, steps: int,
+                batch_size: int) -> dict[str, list[float]]:
+    """Seconds per step of each layer's forward (``"<name> forward"``) and backward, of the
+    loss (``"loss forward"``: softmax, cross-entropy and their gradient), of the update
+    (``"update forward"``) and of the whole ``step``, over ``steps`` batches of ``x`` in order (a
+    step is what ``Network.gradient`` and the update do, taken apart)."""
+    times: dict[str, list[float]] = {}
+
+    def timed(key: str, work):
+        start = time.perf_counter()
+        out = work()
+        times.setdefault(key, []).append(time.perf_counter() - start)
+        return out
+
+    for step in range(WARM_UP + steps):
+        batch = slice((step * batch_size) % max(len(x) - batch_size + 1, 1), None)
+        images, labels = x[batch][:batch_size], y[batch][:batch_size]
+        start = time.perf_counter()
+        with one_blas_thread():
+            out = images
+            for name, layer in zip(network.names, network.layers, strict=True):
+                out = timed(f"{name} forward", lambda: layer.forward(out, True))  # noqa: B023
+            dout = timed("loss forward", lambda: (network.last.loss(out, labels),  # noqa: B023
+                                                  network.last.backward())[1])
+            for name, layer in zip(reversed(network.names), reversed(network.layers),
+                                   strict=True):
+                dout = timed(f"{name} backward", lambda: layer.backward(dout))  # noqa: B023
+        timed("update forward", lambda: optimizer.update(network.params, network.grads))
+        times.setdefault("step", []).append(time.perf_counter() - start)
+    return {key: values[WARM_UP:] for key, values in times.items()}
+
+
+def table(times: dict[str, list[float]], batch_size: int) -> str:
+    """A Markdown table: each layer's forward and backward milliseconds (medians), then the
+    step's, its images a second and the cores the layers shared out."""
+    ms = {key: 1000 * float(np.median(values)) for key, values in times.items()}
+    names = dict.fromkeys(key.rsplit(" ", 1)[0] for key in times if key != "step")
+    lines = ["| layer | forward | backward |", "|---|---|---|"]
+    for name in names:
+        cells = [f"{ms[key]:.2f} ms" if key in ms else ""
+                 for key in (f"{name} forward", f"{name} backward")]
+        label = {"loss": "softmax with loss", "update": "the update"}.get(name, name)
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    step = ms["step"]
+    lines.append(f"| **a step** (batch {batch_size}, {CORES} cores) | **{step:.1f} ms** "
+                 f"| {batch_size / step * 1000:,.0f} images a second |")
+    return "\n".join(lines)
+
+
+def profile(build_model: Callable[..., Network], settings: ScratchSettings,
+            run: ScratchRun) -> None:
+    """Time ``run.profile`` steps of the recipe on the training images, layer by layer."""
+    data = load(get_dataset(settings.dataset), run.data)
+    network = build_model(seed=run.seed, **settings.network_options)
+    times = layer_times(network, OPTIMIZERS[settings.optimizer](settings.learning_rate),
+                        scale(data.x_train[:run.limit]), data.y_train[:run.limit],
+                        run.profile, settings.batch_size)
+    print(f"{settings.network}, {run.profile} steps (medians):\n"
+          f"{table(times, settings.batch_size)}")
+
