@@ -117,3 +117,17 @@ def test_bad_input_is_one_line(tmp_path: Path, digits: Path, capsys) -> None:
     with pytest.raises(SystemExit):
         train_main("scratch02_two_layer", two_layer, TWO_LAYER, argv=["--epochs", "0"])
     assert "positive integer" in capsys.readouterr().err
+
+
+def test_profile_times_the_layers_records_them_and_trains_nothing(tmp_path: Path, digits: Path,
+                                                                  capsys) -> None:
+    train_main("scratch02_two_layer", two_layer, TWO_LAYER, argv=[
+        "--profile", "3", "--data", str(digits), "--model-dir", str(tmp_path / "m"),
+        "--results-dir", str(tmp_path / "r")])
+    assert "| affine1 |" in capsys.readouterr().out
+    [path] = (tmp_path / "r" / "scratch02_two_layer").glob("*.json")
+    record = json.loads(path.read_text())
+    assert path.name.startswith("profile-") and record["kind"] == "profile"
+    assert record["steps"] == 3 and record["median_ms"]["step"] > 0
+    assert {"affine1 forward", "affine1 backward", "update forward"} <= set(record["median_ms"])
+    assert not (tmp_path / "m").exists()  # trained nothing, saved nothing

@@ -70,12 +70,12 @@ class Convolution(Layer):
     The batch goes through in chunks of images (``chunk_bytes`` of im2col's matrix each),
     the chunks shared among the cores: a chunk's matrix is still in the cache when the
     product reads it, where the whole batch's (45 MB for 16 channels at 28x28) is not, and
-    the product ran at half speed waiting on memory. Backward builds each chunk's matrix
+    the product waited on memory. Backward builds each chunk's matrix
     again from the padded input rather than keep it: a copy from cache beats a read from
     memory.
     """
 
-    chunk_bytes = 2 << 20 # measured best on a 2-core EPYC with 1 MB of L2 per core
+    chunk_bytes = 2 << 20  # 0.5 to 4 MB timed on a 2-core EPYC (1 MB L2 a core): 2-4 best
 
     def __init__(self, channels: int, filters: int, size: int, init: float | str,
                  rng: np.random.Generator, stride: int = 1, pad: int = 0) -> None:

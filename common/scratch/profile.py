@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
+from common.basics.paths import relative
+from common.basics.provenance import git_commit, stamp
 from common.data.datasets import get_dataset
 from common.data.loading import load, scale
+from common.records.store import new_record, write_record
 from common.scratch.network import Network
 from common.scratch.optimizers import OPTIMIZERS
 from common.scratch.parallel import CORES, one_blas_thread
@@ -71,14 +75,21 @@ def table(times: dict[str, list[float]], batch_size: int) -> str:
     return "\n".join(lines)
 
 
-def profile(build_model: Callable[..., Network], settings: ScratchSettings,
-            run: ScratchRun) -> None:
-    """Time ``run.profile`` steps of the recipe on the training images, layer by layer."""
-    data = load(get_dataset(settings.dataset), run.data)
+def profile(name: str, build_model: Callable[..., Network], settings: ScratchSettings,
+            run: ScratchRun) -> Path:
+    """Time ``run.profile`` steps of the recipe on the training images, layer by layer;
+    print the table and keep it as a record (``results/<name>/profile-<time>.json``)."""
+    commit, data = git_commit(), load(get_dataset(settings.dataset), run.data)
     network = build_model(seed=run.seed, **settings.network_options)
     times = layer_times(network, OPTIMIZERS[settings.optimizer](settings.learning_rate),
                         scale(data.x_train[:run.limit]), data.y_train[:run.limit],
                         run.profile, settings.batch_size)
     print(f"{settings.network}, {run.profile} steps (medians):\n"
           f"{table(times, settings.batch_size)}")
-
+    path = write_record(run.results_dir, name, f"profile-{stamp()}", new_record(
+        "profile", commit, experiment=name, seed=run.seed, settings=settings.describe(),
+        data={**data.describe(), "limit": run.limit}, steps=run.profile, cores=CORES,
+        median_ms={key: round(1000 * float(np.median(v)), 3) for key, v in times.items()},
+        table=table(times, settings.batch_size)))
+    print(f"recorded {relative(path)}")
+    return path

@@ -64,8 +64,9 @@ class ScratchRun:
     fresh: bool = field(default=False, metadata=option(
         "discard an interrupted run's backup and start over", action="store_true"))
     profile: int | None = field(default=None, metadata=option(
-        "train nothing: time each layer's forward and backward over this many steps and "
-        "print where a step's milliseconds go", type=positive_int))
+        "train nothing: time each layer's forward and backward over this many steps, print "
+        "where a step's milliseconds go and record it (results/<step>/profile-*.json)",
+        type=positive_int))
     model_dir: Path = field(default=MODELS_DIR, metadata=option(argparse.SUPPRESS, type=Path))
     results_dir: Path = field(default=RESULTS_DIR,
                               metadata=option(argparse.SUPPRESS, type=Path))

@@ -75,7 +75,7 @@ def train_main(name: str, build_model: Callable[..., Network], settings: Scratch
     chosen, args = parse(name, settings, variants, argv, test=False)
     default = next(v for v in (settings, *variants) if v.variant == chosen.variant)
     run = from_args(ScratchRun(), args)
-    exit_on_user_error(lambda: profile(build_model, chosen, run) if run.profile
+    exit_on_user_error(lambda: profile(name, build_model, chosen, run) if run.profile
                        else train(name, build_model, chosen, run, default))
 
 
