@@ -150,6 +150,7 @@ def test_one_channel_im2col_has_the_rows_of_any_other() -> None:
 def test_relu_and_pooling_split_among_cores_equal_numpy_at_once() -> None:
     x = np.random.default_rng(9).standard_normal((8, 32, 32, 16)).astype(np.float32)
     assert len(split(x)) == CORES  # large enough to be shared out
+    assert Relu().forward(np.zeros((0, 4), np.float32)).shape == (0, 4)  # no rows: no part
     relu, pool = Relu(), MaxPooling(2)
     np.testing.assert_array_equal(relu.forward(x), np.maximum(x, 0))
     np.testing.assert_array_equal(relu.backward(x), x * (x > 0))

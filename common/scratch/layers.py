@@ -56,8 +56,7 @@ class Relu(Layer):
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        dx = np.empty(np.broadcast_shapes(dout.shape, self.out.shape),
-                      dtype=np.result_type(dout, self.out))
+        dx = np.empty(dout.shape, dtype=np.result_type(dout, self.out))
         on_each(lambda part: np.multiply(dout[part], self.out[part] > 0, out=dx[part]),
                 split(dx))  # the mask: where the input was positive
         return dx

@@ -44,7 +44,7 @@ def chunks(count: int, size_each: int, chunk_size: int) -> list[slice]:
     """``count`` items (images) of ``size_each`` in about equal chunks of at most
     ``chunk_size``, and at least one per core."""
     parts = min(count, max(CORES, -(-count * size_each // chunk_size)))
-    size = -(-count // max(parts, 1))
+    size = max(1, -(-count // max(parts, 1)))  # no images: no chunk
     return [slice(start, min(count, start + size)) for start in range(0, count, size)]
 
 
@@ -52,4 +52,4 @@ def split(x: np.ndarray) -> list[slice]:
     """``x``'s rows in one part per core for elementwise work (the cache does not matter
     there); a small array in one part, where a thread costs more than it saves."""
     cores = CORES if x.size >= SMALL else 1
-    return chunks(len(x), 1, -(-len(x) // cores))
+    return chunks(len(x), 1, max(1, -(-len(x) // cores)))
