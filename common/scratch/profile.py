@@ -84,12 +84,12 @@ def profile(name: str, build_model: Callable[..., Network], settings: ScratchSet
     times = layer_times(network, OPTIMIZERS[settings.optimizer](settings.learning_rate),
                         scale(data.x_train[:run.limit]), data.y_train[:run.limit],
                         run.profile, settings.batch_size)
-    print(f"{settings.network}, {run.profile} steps (medians):\n"
-          f"{table(times, settings.batch_size)}")
+    text = table(times, settings.batch_size)
+    print(f"{settings.network}, {run.profile} steps (medians):\n{text}")
     path = write_record(run.results_dir, name, f"profile-{stamp()}", new_record(
         "profile", commit, experiment=name, seed=run.seed, settings=settings.describe(),
         data={**data.describe(), "limit": run.limit}, steps=run.profile, cores=CORES,
         median_ms={key: round(1000 * float(np.median(v)), 3) for key, v in times.items()},
-        table=table(times, settings.batch_size)))
+        table=text))
     print(f"recorded {relative(path)}")
     return path
