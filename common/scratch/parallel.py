@@ -1,13 +1,17 @@
-"""Both cores for the work NumPy does on one: a batch's images in chunks, each chunk on a
+"""Both cores for the work NumPy does on one: a batch's images in parts, each part on a
 thread of its own. NumPy releases Python's lock inside its copies and matrix products, so
 the threads run at once; the BLAS library is held to one thread inside them, or each
 product would start threads of its own and the two kinds would fight for the cores.
+Work handed out from a thread that is itself one of the parts runs there, one item after
+another (the cores are busy already, and a thread waiting on its own pool would wait
+forever).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -19,7 +23,15 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-_threads = ThreadPoolExecutor(CORES, thread_name_prefix="scratch") if CORES > 1 else None
+_worker = threading.local()
+
+
+def _mark_worker() -> None:
+    _worker.busy = True
+
+
+_threads = (ThreadPoolExecutor(CORES, thread_name_prefix="scratch", initializer=_mark_worker)
+            if CORES > 1 else None)
 _blas = ThreadpoolController()
 SMALL = 1 << 16  # elements: below this, one thread does elementwise work faster
 
@@ -34,7 +46,7 @@ def one_blas_thread() -> contextlib.AbstractContextManager:
 def on_each(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
     """``work(item)`` for every item, on every core; the results in the items' order, so
     a sum over them is the same whatever thread finished first."""
-    if _threads is None or len(items) < 2:
+    if _threads is None or len(items) < 2 or getattr(_worker, "busy", False):
         return [work(item) for item in items]
     with one_blas_thread():
         return list(_threads.map(work, items))

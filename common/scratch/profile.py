@@ -20,7 +20,7 @@ from common.data.loading import load, scale
 from common.records.store import new_record, write_record
 from common.scratch.network import Network
 from common.scratch.optimizers import OPTIMIZERS
-from common.scratch.parallel import CORES, one_blas_thread
+from common.scratch.parallel import CORES
 from common.scratch.recipe import ScratchRun, ScratchSettings
 
 WARM_UP = 2  # steps not counted: the first allocations and the caches
@@ -30,8 +30,9 @@ def layer_times(network: Network, optimizer, x: np.ndarray, y: np.ndarray, steps
                 batch_size: int) -> dict[str, list[float]]:
     """Seconds per step of each layer's forward (``"<name> forward"``) and backward, of the
     loss (``"loss forward"``: softmax, cross-entropy and their gradient), of the update
-    (``"update forward"``) and of the whole ``step``, over ``steps`` batches of ``x`` in order (a
-    step is what ``Network.gradient`` and the update do, taken apart)."""
+    (``"update forward"``) and of the whole ``step``, over ``steps`` batches of ``x`` in order.
+    The layers' times are the first core's, on its part of the batch, while the other
+    cores take theirs (``Network.gradient``)."""
     times: dict[str, list[float]] = {}
 
     def timed(key: str, work):
@@ -42,28 +43,20 @@ def layer_times(network: Network, optimizer, x: np.ndarray, y: np.ndarray, steps
 
     for step in range(WARM_UP + steps):
         batch = slice((step * batch_size) % max(len(x) - batch_size + 1, 1), None)
-        images, labels = x[batch][:batch_size], y[batch][:batch_size]
         start = time.perf_counter()
-        with one_blas_thread():
-            out = images
-            for name, layer in zip(network.names, network.layers, strict=True):
-                out = timed(f"{name} forward", lambda: layer.forward(out, True))  # noqa: B023
-            dout = timed("loss forward", lambda: (network.last.loss(out, labels),  # noqa: B023
-                                                  network.last.backward())[1])
-            for name, layer in zip(reversed(network.names), reversed(network.layers),
-                                   strict=True):
-                dout = timed(f"{name} backward", lambda: layer.backward(dout))  # noqa: B023
+        network.gradient(x[batch][:batch_size], y[batch][:batch_size], clock=timed)
         timed("update forward", lambda: optimizer.update(network.params, network.grads))
         times.setdefault("step", []).append(time.perf_counter() - start)
     return {key: values[WARM_UP:] for key, values in times.items()}
 
 
-def table(times: dict[str, list[float]], batch_size: int) -> str:
-    """A Markdown table: each layer's forward and backward milliseconds (medians), then the
-    step's, its images a second and the cores the layers shared out."""
+def table(times: dict[str, list[float]], batch_size: int, part: int | None = None) -> str:
+    """A Markdown table: each layer's forward and backward milliseconds (medians) on a
+    core's ``part`` of the batch, then the step's, its images a second and the cores."""
     ms = {key: 1000 * float(np.median(values)) for key, values in times.items()}
     names = dict.fromkeys(key.rsplit(" ", 1)[0] for key in times if key != "step")
-    lines = ["| layer | forward | backward |", "|---|---|---|"]
+    whose = f" (one core's {part} images)" if part and part < batch_size else ""
+    lines = [f"| layer{whose} | forward | backward |", "|---|---|---|"]
     for name in names:
         cells = [f"{ms[key]:.2f} ms" if key in ms else ""
                  for key in (f"{name} forward", f"{name} backward")]
@@ -84,7 +77,8 @@ def profile(name: str, build_model: Callable[..., Network], settings: ScratchSet
     times = layer_times(network, OPTIMIZERS[settings.optimizer](settings.learning_rate),
                         scale(data.x_train[:run.limit]), data.y_train[:run.limit],
                         run.profile, settings.batch_size)
-    text = table(times, settings.batch_size)
+    part = network.parts(settings.batch_size)[0]
+    text = table(times, settings.batch_size, part.stop - part.start)
     print(f"{settings.network}, {run.profile} steps (medians):\n{text}")
     path = write_record(run.results_dir, name, f"profile-{stamp()}", new_record(
         "profile", commit, experiment=name, seed=run.seed, settings=settings.describe(),

@@ -119,9 +119,9 @@ def fit(network: Network, optimizer, settings: ScratchSettings, seed: int, x: np
     for epoch in range(done, settings.epochs):
         print(f"Epoch {epoch + 1}/{settings.epochs}")
         order = np.random.default_rng([seed, epoch]).permutation(len(x))
-        for layer in network.layers:
+        for index, layer in enumerate(network.layers):  # each dropout layer its own masks
             if hasattr(layer, "rng"):
-                layer.rng = np.random.default_rng([seed, epoch, 1])
+                layer.rng = np.random.default_rng([seed, epoch, 1, index])
         # a bar on a terminal, one line per epoch in a log file (as Keras' fit)
         bar = keras.utils.Progbar(steps, verbose=1 if sys.stdout.isatty() else 2)
         start, cpu, total, block, curve = time.perf_counter(), time.process_time(), 0.0, [], []
