@@ -5,8 +5,9 @@ networks built from them.
 
 Modules: ``functions`` (softmax, cross-entropy), ``layers`` (Affine, ReLU, Sigmoid, Dropout,
 BatchNormalization, SoftmaxWithLoss), ``conv`` (im2col, Convolution, MaxPooling),
-``optimizers``, ``weights`` (std, Xavier, He), ``gradient_check``, ``parallel`` (a batch's
-chunks on every core), ``network`` (a stack of layers), ``models`` (the builder and the
+``optimizers``, ``weights`` (std, Xavier, He), ``gradient_check``, ``parallel`` (work in
+parts on every core), ``network`` (a stack of layers; a training step gives each core its
+part of the batch), ``models`` (the builder and the
 multi-layer network); ``recipe`` (a run's settings), ``keras_io`` (a trained network as a
 stock Keras .h5 and back), ``training`` (the entry points), ``profile`` (where a step's
 milliseconds go) and ``charts`` (the lessons' pictures) join it to the project.
